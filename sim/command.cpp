@@ -1,0 +1,66 @@
+#include "command.h"
+
+#include <exception>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace itera::cli {
+
+int run_decompose(const std::vector<std::string>& args);
+int run_shapes(const std::vector<std::string>& args);
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"decompose", "quantize and low-rank-decompose linear layers; report error per layer", run_decompose},
+      {"shapes", "list the built-in catalog of LLM layer shapes and their sources", run_shapes},
+  };
+  return all;
+}
+
+namespace {
+void print_usage(std::ostream& os) {
+  os << "itera: quantization + iterative low-rank decomposition of LLM layers, and accelerator simulation\n\n"
+        "usage: itera <command> [options]\n"
+        "       itera <command> --help\n\n"
+        "commands:\n";
+  for (const auto& c : commands()) os << fmt::format("  {:<12} {}\n", c.name, c.summary);
+}
+}  // namespace
+
+int run_itera(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return 2;
+  }
+  const std::string sub = argv[1];
+  if (sub == "--help" || sub == "-h" || sub == "help") {
+    print_usage(std::cout);
+    return 0;
+  }
+  if (sub == "--version") {
+    std::cout << "itera 0.1.0\n";
+    return 0;
+  }
+  for (const auto& c : commands()) {
+    if (c.name != sub) continue;
+    std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+      return c.run(args);
+    } catch (const Error& e) {
+      std::cerr << "itera " << sub << ": error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "itera " << sub << ": internal error: " << e.what() << "\n";
+      return 3;
+    }
+  }
+  std::string known;
+  for (const auto& c : commands()) known += (known.empty() ? "" : ", ") + c.name;
+  std::cerr << fmt::format("itera: unknown command '{}'; known commands: {}\n", sub, known);
+  return 2;
+}
+
+}  // namespace itera::cli

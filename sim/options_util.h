@@ -1,0 +1,19 @@
+#pragma once
+// Shared Boost.Program_options plumbing for the subcommands: parsing with errors
+// turned into itera::Error, and --help printing.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace itera::cli {
+
+namespace po = boost::program_options;
+
+// Parses args against desc; throws itera::Error with Boost's message and a hint.
+// Returns false when --help was given (after printing usage + desc to stdout).
+bool parse_options(const std::string& command, const std::string& usage, const po::options_description& desc,
+                   const std::vector<std::string>& args, po::variables_map& vm);
+
+}  // namespace itera::cli

@@ -1,0 +1,47 @@
+#pragma once
+// Decomposition methods, chosen by name from a registry. All methods share one
+// set of options, so that comparisons between them are like for like.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compressed_layer.h"
+#include "linalg/truncated_svd.h"
+#include "quantizer.h"
+
+namespace itera {
+
+struct MethodOptions {
+  QuantSpec weight;          // the dense quantizer Q_b
+  QuantSpec factor;          // the factor quantizer (bits 16 = F16, unquantized); per vector or grouped
+  int rank = 0;              // r
+  Form form = Form::Factorized;  // itera only
+  int loftq_iters = 5;       // loftq only: T
+  SvdEngine engine = SvdEngine::Fast;
+  uint64_t seed = 0;
+};
+
+class Method {
+ public:
+  virtual ~Method() = default;
+  virtual std::string name() const = 0;
+  virtual std::string summary() const = 0;
+  virtual bool uses_rank() const { return true; }
+  // True when the method quantizes a dense part at opts.weight.
+  virtual bool uses_dense(const MethodOptions& opts) const = 0;
+  virtual CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const = 0;
+};
+
+// Registered method names, in registry order.
+std::vector<std::string> method_names();
+// Throws itera::Error listing the known methods when `name` is unknown.
+std::unique_ptr<Method> make_method(const std::string& name);
+
+// Shared building blocks of the methods.
+// Factors from a truncated SVD, with sqrt(sigma) on each side, quantized by `spec`.
+LowRankFactors quantized_factors(const TruncatedSvd& t, int rows, int cols, const QuantSpec& spec);
+// Quantize-dequantize one vector as a single row under `spec` (per-vector scale).
+Eigen::VectorXf fake_quantize_vector(const Eigen::VectorXf& x, const QuantSpec& spec);
+
+}  // namespace itera

@@ -1,0 +1,26 @@
+// lorc (ZeroQuant-V2, Yao et al. 2023): W^ = Q_b(W) + Q_f(A) Q_f(B), where A B is
+// the rank-r truncated SVD of the quantization residual W - Q_b(W), computed once.
+#include "method.h"
+
+namespace itera {
+namespace {
+class LorcMethod final : public Method {
+ public:
+  std::string name() const override { return "lorc"; }
+  std::string summary() const override { return "one-shot SVD of the residual W - Q_b(W) (ZeroQuant-V2 LoRC)"; }
+  bool uses_dense(const MethodOptions&) const override { return true; }
+  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+    CompressedLayer out;
+    out.form = Form::Compensated;
+    out.dense = quantize(w, opts.weight);
+    const Matrix residual = w - out.dense->dequantize();
+    const TruncatedSvd t = truncated_svd(residual, opts.rank, opts.engine, opts.seed);
+    out.low_rank = quantized_factors(t, static_cast<int>(w.rows()), static_cast<int>(w.cols()), opts.factor);
+    return out;
+  }
+};
+}  // namespace
+
+std::unique_ptr<Method> make_lorc_method() { return std::make_unique<LorcMethod>(); }
+
+}  // namespace itera

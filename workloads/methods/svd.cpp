@@ -1,0 +1,24 @@
+// svd: truncated rank-r SVD W ~ A B with A = U sqrt(S), B = sqrt(S) V^T; then A and
+// B are quantized at the factor bit width. No dense part.
+#include "method.h"
+
+namespace itera {
+namespace {
+class SvdMethod final : public Method {
+ public:
+  std::string name() const override { return "svd"; }
+  std::string summary() const override { return "truncated SVD, then quantize the factors: W ~ Q_f(A) Q_f(B)"; }
+  bool uses_dense(const MethodOptions&) const override { return false; }
+  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+    CompressedLayer out;
+    out.form = Form::Factorized;
+    const TruncatedSvd t = truncated_svd(w, opts.rank, opts.engine, opts.seed);
+    out.low_rank = quantized_factors(t, static_cast<int>(w.rows()), static_cast<int>(w.cols()), opts.factor);
+    return out;
+  }
+};
+}  // namespace
+
+std::unique_ptr<Method> make_svd_method() { return std::make_unique<SvdMethod>(); }
+
+}  // namespace itera
