@@ -1,6 +1,7 @@
 #include "command.h"
 
 #include <exception>
+#include <new>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -49,6 +50,9 @@ int run_itera(int argc, char** argv) {
     std::vector<std::string> args(argv + 2, argv + argc);
     try {
       return c.run(args);
+    } catch (const std::bad_alloc&) {
+      std::cerr << "itera " << sub << ": error: out of memory (the input is too large for this machine)\n";
+      return 1;
     } catch (const Error& e) {
       std::cerr << "itera " << sub << ": error: " << e.what() << "\n";
       return 1;

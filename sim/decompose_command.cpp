@@ -98,6 +98,8 @@ int run_decompose(const std::vector<std::string>& args) {
   base.factor.group = a.factor_group;
   base.form = parse_form(a.form);
   base.loftq_iters = a.loftq_iters;
+  if (a.method == "loftq" && a.loftq_iters < 1)
+    throw Error(fmt::format("--loftq-iters must be >= 1 (got {})", a.loftq_iters));
   base.engine = parse_svd_engine(a.engine);
   base.seed = a.source.seed;
   const BoundMode bound = parse_bound_mode(a.bound);
@@ -130,9 +132,12 @@ int run_decompose(const std::vector<std::string>& args) {
     if (!a.save.empty()) saved.push_back({r.layer, l.repeat});
     run.layers.push_back(std::move(r));
   }
+  // All output files appear together or not at all.
+  StagedOutputs outputs;
+  if (!a.json_out.empty()) outputs.add(a.json_out, decompose_json(run).dump(2) + "\n");
+  if (!a.save.empty()) outputs.add(a.save, serialize_compressed(saved));
+  outputs.commit();
   std::cout << decompose_table(run);
-  if (!a.json_out.empty()) write_file_atomic(a.json_out, decompose_json(run).dump(2) + "\n");
-  if (!a.save.empty()) save_compressed(a.save, saved);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "atomic_file.h"
 #include "error.h"
 #include "half.h"
 #include "safetensors.h"
@@ -98,6 +99,10 @@ QuantizedMatrix read_quantized(const SafetensorsFile& f, const std::string& pref
 }  // namespace
 
 void save_compressed(const std::string& path, const std::vector<SavedLayer>& layers) {
+  write_file_atomic(path, serialize_compressed(layers));
+}
+
+std::string serialize_compressed(const std::vector<SavedLayer>& layers) {
   SafetensorsWriter w;
   w.set_metadata("format", "itera-compressed");
   w.set_metadata("version", "1");
@@ -117,7 +122,7 @@ void save_compressed(const std::string& path, const std::vector<SavedLayer>& lay
     }
   }
   w.set_metadata("layers", order.dump());
-  w.write(path);
+  return w.serialize();
 }
 
 std::vector<SavedLayer> load_compressed(const std::string& path) {

@@ -29,6 +29,8 @@ struct SavedLayer {
 };
 
 void save_compressed(const std::string& path, const std::vector<SavedLayer>& layers);
+// The file's bytes, for callers that stage several outputs together.
+std::string serialize_compressed(const std::vector<SavedLayer>& layers);
 // Throws itera::Error naming the file and the problem.
 std::vector<SavedLayer> load_compressed(const std::string& path);
 

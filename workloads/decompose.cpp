@@ -80,7 +80,8 @@ void validate_layer_options(const std::string& layer, int rows, int cols, const 
     throw Error(fmt::format("method '{}' takes no rank, but rank {} was given for layer '{}'; use --rank 0 or omit it",
                             method.name(), opts.rank, layer));
   }
-  if (opts.loftq_iters < 1) throw Error(fmt::format("--loftq-iters must be >= 1 (got {})", opts.loftq_iters));
+  if (method.name() == "loftq" && opts.loftq_iters < 1)
+    throw Error(fmt::format("--loftq-iters must be >= 1 (got {})", opts.loftq_iters));
 }
 
 double eckart_young_rel_error(const Matrix& r_mat, int rank, double ref_norm, bool exact, uint64_t seed) {
@@ -116,9 +117,6 @@ LayerResult decompose_layer(const std::string& name, const Matrix& w, int repeat
   res.layer = method.compress(w, res.options);
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   res.layer.name = name;
-  res.layer.rows = rows;
-  res.layer.cols = cols;
-  res.layer.method = method.name();
 
   const double wnorm = std::max(1e-30, std::sqrt(w.cast<double>().squaredNorm()));
   res.rel_error = std::sqrt((w - res.layer.reconstruct()).cast<double>().squaredNorm()) / wnorm;

@@ -40,6 +40,14 @@ std::unique_ptr<Method> make_method(const std::string& name) {
   throw Error(fmt::format("unknown method '{}'; known methods: {}", name, fmt::join(method_names(), ", ")));
 }
 
+CompressedLayer Method::compress(const Matrix& w, const MethodOptions& opts) const {
+  CompressedLayer out = compress_impl(w, opts);
+  out.rows = static_cast<int>(w.rows());
+  out.cols = static_cast<int>(w.cols());
+  out.method = name();
+  return out;
+}
+
 LowRankFactors quantized_factors(const TruncatedSvd& t, int rows, int cols, const QuantSpec& spec) {
   const Eigen::VectorXf root = t.sigma.cwiseSqrt();
   const Matrix at = (t.U * root.asDiagonal()).transpose();  // r x rows

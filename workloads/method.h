@@ -30,7 +30,11 @@ class Method {
   virtual bool uses_rank() const { return true; }
   // True when the method quantizes a dense part at opts.weight.
   virtual bool uses_dense(const MethodOptions& opts) const = 0;
-  virtual CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const = 0;
+  // Compresses w; the result carries rows, cols and the method name (not the layer name).
+  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const;
+
+ protected:
+  virtual CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const = 0;
 };
 
 // Registered method names, in registry order.

@@ -22,9 +22,11 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::vector<LayerRef> llama2c_layers(const std::string& path) {
+std::vector<LayerRef> llama2c_layers(const std::string& path, bool include_head) {
   auto weights = std::make_shared<LlamaWeights>(load_llama2c(path));
   auto named = std::make_shared<std::vector<NamedMatrix>>(llama_linear_layers(*weights));
+  // The classifier (the token embedding when shared, as llama2.c's wcls) under its HF name.
+  if (include_head) named->push_back({"lm_head.weight", weights->classifier(), 1});
   std::vector<LayerRef> out;
   for (size_t i = 0; i < named->size(); ++i) {
     const NamedMatrix& nm = (*named)[i];
@@ -36,6 +38,10 @@ std::vector<LayerRef> llama2c_layers(const std::string& path) {
 
 std::vector<LayerRef> synthetic_layers(const std::string& shape, uint64_t seed) {
   const auto [rows, cols] = parse_shape(shape);
+  constexpr int64_t kMaxElements = int64_t{1} << 30;  // 4 GiB of float
+  if (static_cast<int64_t>(rows) * cols > kMaxElements)
+    throw Error(fmt::format("synthetic shape {}x{} has {} elements; at most {} (4 GiB of float) are allowed", rows,
+                            cols, static_cast<int64_t>(rows) * cols, kMaxElements));
   const std::string name = fmt::format("synthetic.{}x{}", rows, cols);
   return {{name, rows, cols, 1, [rows = rows, cols = cols, seed]() { return synthetic_weight(rows, cols, seed); }}};
 }
@@ -112,7 +118,7 @@ std::vector<LayerRef> resolve_layers(const WeightSourceSpec& spec) {
     namespace fs = std::filesystem;
     if (!fs::exists(spec.model)) throw Error(fmt::format("model '{}' does not exist", spec.model));
     const bool st = fs::is_directory(spec.model) || ends_with(spec.model, ".safetensors") || ends_with(spec.model, ".json");
-    layers = st ? safetensors_llama_layers(spec.model, spec.include_head) : llama2c_layers(spec.model);
+    layers = st ? safetensors_llama_layers(spec.model, spec.include_head) : llama2c_layers(spec.model, spec.include_head);
   }
   if (!spec.layer_filter.empty()) {
     std::regex re;

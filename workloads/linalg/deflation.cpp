@@ -1,5 +1,7 @@
 #include "deflation.h"
 
+#include "block_products.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -37,151 +39,229 @@ class DavidsonDeflation final : public DeflationSolver {
       : r0_(r0), opt_(opt), m_(static_cast<int>(r0.rows())), n_(static_cast<int>(r0.cols())) {
     const int mn = std::min(m_, n_);
     const int p = std::min(mn, rank + opt_.block + opt_.oversample);
-    // Randomized range finder with power iterations, then Ritz-ordered reservoir.
+    // Randomized range finder with power iterations, then a Ritz-ordered reservoir
+    // with Y0 = R_0 V0 and Z0 = R_0^T Y0 (wide products: Eigen's GEMM is efficient here).
     ColMatrix v = orthonormal_basis(gaussian_matrix(n_, p, seed));
     ColMatrix y = r0_ * v;
     for (int i = 0; i < opt_.power_iterations; ++i) {
       v = orthonormal_basis(r0_.transpose() * orthonormal_basis(y));
       y = r0_ * v;
     }
-    stats_.matvecs += static_cast<int64_t>(p) * (2 * opt_.power_iterations + 1);
     Eigen::BDCSVD<ColMatrix> svd(y, Eigen::ComputeThinV);
     reservoir_v_ = v * svd.matrixV();
-    reservoir_y_ = y * svd.matrixV();  // = R_0 * reservoir_v_
+    reservoir_y_ = y * svd.matrixV();
+    reservoir_z_ = r0_.transpose() * reservoir_y_;
+    stats_.matvecs += static_cast<int64_t>(p) * (2 * opt_.power_iterations + 2);
     const int b = std::min(opt_.block, p);
     vs_ = reservoir_v_.leftCols(b);
     ys_ = reservoir_y_.leftCols(b);
+    zs_ = reservoir_z_.leftCols(b);
     next_reservoir_ = b;
+    a_.resize(m_, 0);
+    b_.resize(n_, 0);
+    r0t_a_.resize(n_, 0);
   }
 
   Triplet top() override {
     refill();
-    Eigen::VectorXd g;
-    double sigma = 0.0;
+    Triplet t;
     int restarts = 0;
     for (;;) {
-      ritz(g, sigma);
-      Eigen::VectorXf v = vs_ * g.cast<float>();
-      Eigen::VectorXf u = ys_ * g.cast<float>() / static_cast<float>(sigma);
-      Eigen::VectorXf w = apply_t(u);
-      Eigen::VectorXf resid = w - static_cast<float>(sigma) * v;
-      const double rnorm = resid.norm();
-      if (rnorm <= opt_.tol * sigma || sigma == 0.0) break;
-      if (vs_.cols() >= opt_.block + opt_.max_expansions) {
-        if (++restarts > opt_.max_restarts) {
-          ++stats_.unconverged;
-          break;
-        }
-        keep_best(opt_.block);
-        continue;
+      Eigen::MatrixXd g;
+      Eigen::VectorXd sig;
+      ritz(g, sig);
+      if (sig(0) <= 0.0) {  // the residual is zero
+        t.sigma = 0.0f;
+        t.u = Eigen::VectorXf::Zero(m_);
+        t.v = vs_.col(0);
+        break;
       }
-      if (!expand(resid)) {
-        ++stats_.unconverged;
+      // Residuals of the top q Ritz pairs, from Z = R^T R V without any product with R:
+      // R^T u_j = Z g_j / sigma_j, residual_j = R^T u_j - sigma_j v_j.
+      int q = std::min<int>(opt_.expand, static_cast<int>(sig.size()));
+      while (q > 1 && sig(q - 1) <= 0.0) --q;
+      const ColMatrix gq = g.leftCols(q).cast<float>();
+      ColMatrix rt_u = zs_ * gq;
+      ColMatrix resid = -(vs_ * gq);
+      for (int j = 0; j < q; ++j) {
+        rt_u.col(j) /= static_cast<float>(sig(j));
+        resid.col(j) = rt_u.col(j) + static_cast<float>(sig(j)) * resid.col(j);
+      }
+      const bool converged = resid.col(0).norm() <= opt_.tol * sig(0);
+      bool give_up = false;
+      if (!converged && vs_.cols() + q > opt_.block + opt_.max_expansions) {
+        give_up = ++restarts > opt_.max_restarts;
+        if (!give_up) {
+          keep_best(opt_.block);
+          continue;
+        }
+      }
+      if (!converged && !give_up) {
+        ++stats_.expansions;
+        give_up = add_directions(resid) == 0;
+      }
+      if (converged || give_up) {
+        if (!converged) ++stats_.unconverged;
+        // Given the Ritz left vector u, the rank-1 term capturing the most of R is the
+        // projection u u^T R = u (R^T u)^T: the right vector is R^T u / ||R^T u||, which
+        // never captures less energy than the Ritz pair.
+        t.u = ys_ * gq.col(0) / static_cast<float>(sig(0));
+        t.sigma = rt_u.col(0).norm();
+        t.v = rt_u.col(0) / t.sigma;
         break;
       }
     }
     // Rotate the basis to Ritz vectors so the best survive for the next step.
     keep_best(opt_.block);
-    Triplet t;
-    t.sigma = static_cast<float>(sigma);
-    t.v = vs_.col(0);
-    t.u = ys_.col(0) / t.sigma;
-    if (sigma == 0.0) t.u = Eigen::VectorXf::Zero(m_);
     normalize_sign(t.u, t.v);
     ++stats_.steps;
     return t;
   }
 
   void deflate(const Eigen::VectorXf& a, const Eigen::VectorXf& b) override {
-    as_.push_back(a);
-    bs_.push_back(b);
-    // Y = R V changes by -a (b^T V).
-    ys_.noalias() -= a * (b.transpose() * vs_);
+    // R' = R - a b^T:  Y' = Y - a c,  Z' = R'^T Y' = Z - b d - h c + (a.a) b c,
+    // with c = b^T V, d = a^T Y, h = R^T a (one mat-vec).
+    const Eigen::VectorXf h = apply_t(a);
+    const Eigen::RowVectorXf c = b.transpose() * vs_;
+    const Eigen::RowVectorXf d = a.transpose() * ys_;
+    zs_.noalias() -= b * d;
+    zs_.noalias() -= h * c;
+    zs_.noalias() += (a.squaredNorm() * b) * c;
+    ys_.noalias() -= a * c;
+    // R_0^T a = h + sum_j b_j (a_j . a): kept so reservoir refills need no product.
+    Eigen::VectorXf r0t_a = h;
+    if (a_.cols() > 0) r0t_a.noalias() += b_ * (a_.transpose() * a);
+    append_col(a_, a);
+    append_col(b_, b);
+    append_col(r0t_a_, r0t_a);
   }
 
   const DeflationStats& stats() const override { return stats_; }
 
  private:
-  // R_k x
-  Eigen::VectorXf apply(const Eigen::VectorXf& x) {
-    ++stats_.matvecs;
-    Eigen::VectorXf y = r0_ * x;
-    for (size_t j = 0; j < as_.size(); ++j) y -= as_[j] * bs_[j].dot(x);
-    return y;
-  }
-  // R_k^T u
-  Eigen::VectorXf apply_t(const Eigen::VectorXf& u) {
-    ++stats_.matvecs;
-    Eigen::VectorXf y = r0_.transpose() * u;
-    for (size_t j = 0; j < as_.size(); ++j) y -= bs_[j] * as_[j].dot(u);
-    return y;
+  static void append_col(ColMatrix& m, const Eigen::VectorXf& x) {
+    m.conservativeResize(Eigen::NoChange, m.cols() + 1);
+    m.col(m.cols() - 1) = x;
   }
 
-  // Top eigenpair of G = Y^T Y: sigma^2 and its eigenvector.
-  void ritz(Eigen::VectorXd& g, double& sigma) {
+  // R_k X = R_0 X - A (B^T X)
+  ColMatrix apply(const ColMatrix& x) {
+    stats_.matvecs += x.cols();
+    ColMatrix y;
+    if (x.cols() == 1) {
+      y = r0_ * x.col(0);
+    } else {
+      multiply(r0_, x, y);
+    }
+    if (a_.cols() > 0) y.noalias() -= a_ * (b_.transpose() * x);
+    return y;
+  }
+  // R_k^T U = R_0^T U - B (A^T U)
+  ColMatrix apply_t(const ColMatrix& u) {
+    stats_.matvecs += u.cols();
+    ColMatrix z;
+    if (u.cols() == 1) {
+      z = r0_.transpose() * u.col(0);
+    } else {
+      multiply_transposed(r0_, u, z);
+    }
+    if (a_.cols() > 0) z.noalias() -= b_ * (a_.transpose() * u);
+    return z;
+  }
+
+  // Ritz pairs of the basis, descending: Ritz values sig, coefficient vectors g.
+  void ritz(Eigen::MatrixXd& g, Eigen::VectorXd& sig) const {
     const Eigen::MatrixXd gram = (ys_.transpose() * ys_).cast<double>();
     Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
-    const Eigen::Index last = gram.rows() - 1;
-    g = eig.eigenvectors().col(last);
-    sigma = std::sqrt(std::max(0.0, eig.eigenvalues()(last)));
+    g = eig.eigenvectors().rowwise().reverse();
+    sig = eig.eigenvalues().reverse().cwiseMax(0.0).cwiseSqrt();
   }
 
   // Rotates the basis to Ritz vectors (descending) and keeps the best k.
   void keep_best(int k) {
-    const Eigen::MatrixXd gram = (ys_.transpose() * ys_).cast<double>();
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
-    const int s = static_cast<int>(gram.rows());
-    k = std::min(k, s);
-    ColMatrix rot(s, k);
-    for (int j = 0; j < k; ++j) rot.col(j) = eig.eigenvectors().col(s - 1 - j).cast<float>();
+    Eigen::MatrixXd g;
+    Eigen::VectorXd sig;
+    ritz(g, sig);
+    k = std::min<int>(k, static_cast<int>(g.cols()));
+    const ColMatrix rot = g.leftCols(k).cast<float>();
     vs_ = vs_ * rot;
     ys_ = ys_ * rot;
+    zs_ = zs_ * rot;
   }
 
-  // Adds the component of x orthogonal to the basis; false if nothing new is left.
-  bool add_direction(Eigen::VectorXf x, const Eigen::VectorXf* y_known) {
+  // Orthogonalises x against the basis (classical Gram-Schmidt, twice); false when
+  // nothing new is left.
+  static bool orthogonalize(Eigen::Ref<Eigen::VectorXf> x, const ColMatrix& basis) {
     const float before = x.norm();
-    Eigen::VectorXf known_y;
-    if (y_known) known_y = *y_known;
-    for (int pass = 0; pass < 2; ++pass) {  // classical Gram-Schmidt, twice (DGKS)
-      const Eigen::VectorXf c = vs_.transpose() * x;
-      x -= vs_ * c;
-      if (y_known) known_y -= ys_ * c;
-    }
+    if (!(before > 0.0f)) return false;
+    for (int pass = 0; pass < 2; ++pass) x -= basis * (basis.transpose() * x);
     const float after = x.norm();
-    if (!(after > 1e-5f * before) || after == 0.0f) return false;
+    if (!(after > 1e-3f * before)) return false;
     x /= after;
-    const Eigen::Index s = vs_.cols();
-    vs_.conservativeResize(Eigen::NoChange, s + 1);
-    ys_.conservativeResize(Eigen::NoChange, s + 1);
-    vs_.col(s) = x;
-    ys_.col(s) = y_known ? Eigen::VectorXf(known_y / after) : apply(x);
     return true;
   }
 
-  bool expand(const Eigen::VectorXf& resid) {
-    ++stats_.expansions;
-    return add_direction(resid, nullptr);
+  // Adds the new directions among the columns of cand: two block products, R X and R^T (R X).
+  int add_directions(const ColMatrix& cand) {
+    ColMatrix basis = vs_;
+    int added = 0;
+    for (Eigen::Index j = 0; j < cand.cols(); ++j) {
+      Eigen::VectorXf x = cand.col(j);
+      if (!orthogonalize(x, basis)) continue;
+      append_col(basis, x);
+      ++added;
+    }
+    if (added == 0) return 0;
+    const ColMatrix y = apply(basis.rightCols(added));
+    const ColMatrix z = apply_t(y);
+    const Eigen::Index s = vs_.cols();
+    vs_ = std::move(basis);
+    ys_.conservativeResize(Eigen::NoChange, s + added);
+    zs_.conservativeResize(Eigen::NoChange, s + added);
+    ys_.rightCols(added) = y;
+    zs_.rightCols(added) = z;
+    return added;
   }
 
-  // One more reservoir direction per step; its product with R_k costs no mat-vec.
+  // One more reservoir direction per step. Its products with R_k follow from the
+  // stored R_0 products:  y = R_0 x - A (B^T x),  z = R_k^T y = R_0^T y - B (A^T y),
+  // R_0^T y = Z0 x-column - (R_0^T A)(B^T x). No product with R.
   void refill() {
     while (next_reservoir_ < reservoir_v_.cols() && vs_.cols() <= opt_.block) {
-      const Eigen::VectorXf x = reservoir_v_.col(next_reservoir_);
+      Eigen::VectorXf x = reservoir_v_.col(next_reservoir_);
       Eigen::VectorXf y = reservoir_y_.col(next_reservoir_);
-      for (size_t j = 0; j < as_.size(); ++j) y -= as_[j] * bs_[j].dot(x);
+      Eigen::VectorXf z = reservoir_z_.col(next_reservoir_);
       ++next_reservoir_;
-      add_direction(x, &y);
+      if (a_.cols() > 0) {
+        const Eigen::VectorXf btx = b_.transpose() * x;
+        y.noalias() -= a_ * btx;
+        z.noalias() -= r0t_a_ * btx;
+        z.noalias() -= b_ * (a_.transpose() * y);
+      }
+      // Project the basis out of x and, linearly, out of y = R x and z = R^T R x.
+      const float before = x.norm();
+      for (int pass = 0; pass < 2; ++pass) {
+        const Eigen::VectorXf c = vs_.transpose() * x;
+        x.noalias() -= vs_ * c;
+        y.noalias() -= ys_ * c;
+        z.noalias() -= zs_ * c;
+      }
+      const float after = x.norm();
+      if (!(after > 1e-3f * before)) continue;
+      append_col(vs_, x / after);
+      append_col(ys_, y / after);
+      append_col(zs_, z / after);
     }
   }
 
   const Matrix& r0_;
   DavidsonOptions opt_;
   int m_, n_;
-  ColMatrix reservoir_v_, reservoir_y_;
+  ColMatrix reservoir_v_, reservoir_y_, reservoir_z_;
   Eigen::Index next_reservoir_ = 0;
-  ColMatrix vs_, ys_;
-  std::vector<Eigen::VectorXf> as_, bs_;
+  ColMatrix vs_, ys_, zs_;  // basis V (n x s), Y = R_k V (m x s), Z = R_k^T Y (n x s)
+  ColMatrix a_, b_;         // the deflated terms: R_k = R_0 - a_ b_^T
+  ColMatrix r0t_a_;         // R_0^T a_
   DeflationStats stats_;
 };
 

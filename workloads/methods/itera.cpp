@@ -19,7 +19,9 @@ class IteraMethod final : public Method {
     return "iterative rank-1 SVD, quantize each term, subtract it, repeat (ITERA-LLM)";
   }
   bool uses_dense(const MethodOptions& opts) const override { return opts.form == Form::Compensated; }
-  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+
+ protected:
+  CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = opts.form;
     const int rows = static_cast<int>(w.rows()), cols = static_cast<int>(w.cols());

@@ -10,7 +10,9 @@ class LoftqMethod final : public Method {
   std::string name() const override { return "loftq"; }
   std::string summary() const override { return "alternating Q_t = Q_b(W - L_{t-1}), L_t = SVD_r(W - Q_t) (LoftQ)"; }
   bool uses_dense(const MethodOptions&) const override { return true; }
-  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+
+ protected:
+  CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Compensated;
     const int rows = static_cast<int>(w.rows()), cols = static_cast<int>(w.cols());

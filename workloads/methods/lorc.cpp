@@ -9,7 +9,9 @@ class LorcMethod final : public Method {
   std::string name() const override { return "lorc"; }
   std::string summary() const override { return "one-shot SVD of the residual W - Q_b(W) (ZeroQuant-V2 LoRC)"; }
   bool uses_dense(const MethodOptions&) const override { return true; }
-  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+
+ protected:
+  CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Compensated;
     out.dense = quantize(w, opts.weight);

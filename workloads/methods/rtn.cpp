@@ -9,7 +9,9 @@ class RtnMethod final : public Method {
   std::string summary() const override { return "round-to-nearest quantization only: W ~ Q_b(W)"; }
   bool uses_rank() const override { return false; }
   bool uses_dense(const MethodOptions&) const override { return true; }
-  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+
+ protected:
+  CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Compensated;
     out.dense = quantize(w, opts.weight);

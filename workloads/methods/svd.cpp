@@ -9,7 +9,9 @@ class SvdMethod final : public Method {
   std::string name() const override { return "svd"; }
   std::string summary() const override { return "truncated SVD, then quantize the factors: W ~ Q_f(A) Q_f(B)"; }
   bool uses_dense(const MethodOptions&) const override { return false; }
-  CompressedLayer compress(const Matrix& w, const MethodOptions& opts) const override {
+
+ protected:
+  CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Factorized;
     const TruncatedSvd t = truncated_svd(w, opts.rank, opts.engine, opts.seed);

@@ -1,0 +1,223 @@
+#include "block_products.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace itera {
+
+namespace {
+
+// 16 floats as one GCC/Clang vector: one AVX-512 register, two AVX2, four SSE; the
+// compiler splits it as the target allows.
+constexpr int kW = 16;
+typedef float Lanes __attribute__((vector_size(kW * sizeof(float))));
+
+inline Lanes load(const float* p) {
+  Lanes v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(float* p, Lanes v) { __builtin_memcpy(p, &v, sizeof v); }
+inline float hsum(Lanes v) {
+  float s = 0.0f;
+  for (int k = 0; k < kW; ++k) s += v[k];
+  return s;
+}
+
+// Rows of R handled together: enough accumulators to hide FMA latency, few enough
+// to stay in registers (T * Q vectors).
+template <int Q>
+constexpr int rows_per_pass() {
+  return 4;
+}
+
+// Y[:, c0:c0+Q] = R X[:, c0:c0+Q]: dot products of each row with Q vectors, 16 wide.
+template <int Q>
+void multiply_q(const Matrix& r, const ColMatrix& x, Eigen::Index c0, ColMatrix& y) {
+  constexpr int T = rows_per_pass<Q>();
+  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
+  const float* xs[Q];
+  for (int c = 0; c < Q; ++c) xs[c] = x.col(c0 + c).data();
+  Eigen::Index i = 0;
+  auto rows_block = [&](auto t_count) {
+    constexpr int TT = decltype(t_count)::value;
+    const float* rr[TT];
+    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
+    Lanes acc[TT][Q] = {};
+    for (Eigen::Index j = 0; j < nv; j += kW) {
+      Lanes rv[TT];
+      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
+      for (int c = 0; c < Q; ++c) {
+        const Lanes xv = load(xs[c] + j);
+        for (int t = 0; t < TT; ++t) acc[t][c] += rv[t] * xv;
+      }
+    }
+    for (int t = 0; t < TT; ++t)
+      for (int c = 0; c < Q; ++c) {
+        float s = hsum(acc[t][c]);
+        for (Eigen::Index j = nv; j < n; ++j) s += rr[t][j] * xs[c][j];
+        y(i + t, c0 + c) = s;
+      }
+  };
+  for (; i + T <= m; i += T) rows_block(std::integral_constant<int, T>{});
+  for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
+}
+
+// Z[:, c0:c0+Q] += R^T U[:, c0:c0+Q]: axpy of each row into Q accumulators, 16 wide.
+template <int Q>
+void multiply_transposed_q(const Matrix& r, const ColMatrix& u, Eigen::Index c0, ColMatrix& z) {
+  constexpr int T = rows_per_pass<Q>();
+  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
+  float* zs[Q];
+  for (int c = 0; c < Q; ++c) zs[c] = z.col(c0 + c).data();
+  Eigen::Index i = 0;
+  auto rows_block = [&](auto t_count) {
+    constexpr int TT = decltype(t_count)::value;
+    const float* rr[TT];
+    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
+    float w[TT][Q];
+    for (int t = 0; t < TT; ++t)
+      for (int c = 0; c < Q; ++c) w[t][c] = u(i + t, c0 + c);
+    for (Eigen::Index j = 0; j < nv; j += kW) {
+      Lanes rv[TT];
+      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
+      for (int c = 0; c < Q; ++c) {
+        Lanes acc = load(zs[c] + j);
+        for (int t = 0; t < TT; ++t) acc += w[t][c] * rv[t];
+        store(zs[c] + j, acc);
+      }
+    }
+    for (Eigen::Index j = nv; j < n; ++j)
+      for (int c = 0; c < Q; ++c)
+        for (int t = 0; t < TT; ++t) zs[c][j] += w[t][c] * rr[t][j];
+  };
+  for (; i + T <= m; i += T) rows_block(std::integral_constant<int, T>{});
+  for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
+}
+
+// Runs Kernel<Q> on column chunks of width 4, then the rest.
+template <template <int> class Kernel, typename... Args>
+void by_chunks(Eigen::Index q, Args&&... args) {
+  Eigen::Index c0 = 0;
+  for (; c0 + 4 <= q; c0 += 4) Kernel<4>::run(args..., c0);
+  switch (q - c0) {
+    case 3: Kernel<3>::run(args..., c0); break;
+    case 2: Kernel<2>::run(args..., c0); break;
+    case 1: Kernel<1>::run(args..., c0); break;
+    default: break;
+  }
+}
+
+template <int Q>
+struct Mul {
+  static void run(const Matrix& r, const ColMatrix& x, ColMatrix& y, Eigen::Index c0) { multiply_q<Q>(r, x, c0, y); }
+};
+template <int Q>
+struct MulT {
+  static void run(const Matrix& r, const ColMatrix& u, ColMatrix& z, Eigen::Index c0) {
+    multiply_transposed_q<Q>(r, u, c0, z);
+  }
+};
+
+
+// Wide blocks (more than 4 vectors): 16 vectors at a time, packed row-major, one
+// broadcast-and-FMA per element of R; faster than several narrow passes.
+void pack16(const ColMatrix& x, Eigen::Index c0, std::vector<float>& out) {
+  const Eigen::Index n = x.rows(), q = std::min<Eigen::Index>(kW, x.cols() - c0);
+  out.assign(static_cast<size_t>(n) * kW, 0.0f);
+  for (Eigen::Index c = 0; c < q; ++c)
+    for (Eigen::Index j = 0; j < n; ++j) out[static_cast<size_t>(j) * kW + c] = x(j, c0 + c);
+}
+
+void unpack16(const std::vector<float>& in, Eigen::Index c0, ColMatrix& y) {
+  const Eigen::Index m = y.rows(), q = std::min<Eigen::Index>(kW, y.cols() - c0);
+  for (Eigen::Index c = 0; c < q; ++c)
+    for (Eigen::Index i = 0; i < m; ++i) y(i, c0 + c) = in[static_cast<size_t>(i) * kW + c];
+}
+
+void multiply16(const Matrix& r, const float* xp, float* out) {
+  const Eigen::Index m = r.rows(), n = r.cols();
+  Eigen::Index i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float* r0 = r.data() + i * n;
+    const float* r1 = r0 + n;
+    const float* r2 = r1 + n;
+    const float* r3 = r2 + n;
+    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    for (Eigen::Index j = 0; j < n; ++j) {
+      const Lanes x = load(xp + j * kW);
+      a0 += r0[j] * x;
+      a1 += r1[j] * x;
+      a2 += r2[j] * x;
+      a3 += r3[j] * x;
+    }
+    store(out + (i + 0) * kW, a0);
+    store(out + (i + 1) * kW, a1);
+    store(out + (i + 2) * kW, a2);
+    store(out + (i + 3) * kW, a3);
+  }
+  for (; i < m; ++i) {
+    const float* row = r.data() + i * n;
+    Lanes a = {};
+    for (Eigen::Index j = 0; j < n; ++j) a += row[j] * load(xp + j * kW);
+    store(out + i * kW, a);
+  }
+}
+
+void multiply_transposed16(const Matrix& r, const float* up, float* out) {
+  const Eigen::Index m = r.rows(), n = r.cols();
+  std::fill(out, out + n * kW, 0.0f);
+  Eigen::Index i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const float* r0 = r.data() + i * n;
+    const float* r1 = r0 + n;
+    const float* r2 = r1 + n;
+    const float* r3 = r2 + n;
+    const Lanes u0 = load(up + (i + 0) * kW), u1 = load(up + (i + 1) * kW);
+    const Lanes u2 = load(up + (i + 2) * kW), u3 = load(up + (i + 3) * kW);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      float* z = out + j * kW;
+      store(z, load(z) + r0[j] * u0 + r1[j] * u1 + r2[j] * u2 + r3[j] * u3);
+    }
+  }
+  for (; i < m; ++i) {
+    const float* row = r.data() + i * n;
+    const Lanes u = load(up + i * kW);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      float* z = out + j * kW;
+      store(z, load(z) + row[j] * u);
+    }
+  }
+}
+
+}  // namespace
+
+void multiply(const Matrix& r, const ColMatrix& x, ColMatrix& y) {
+  y.resize(r.rows(), x.cols());
+  if (x.cols() <= 4) {
+    by_chunks<Mul>(x.cols(), r, x, y);
+    return;
+  }
+  std::vector<float> xp, out(static_cast<size_t>(r.rows()) * kW);
+  for (Eigen::Index c0 = 0; c0 < x.cols(); c0 += kW) {
+    pack16(x, c0, xp);
+    multiply16(r, xp.data(), out.data());
+    unpack16(out, c0, y);
+  }
+}
+
+void multiply_transposed(const Matrix& r, const ColMatrix& u, ColMatrix& z) {
+  z.setZero(r.cols(), u.cols());
+  if (u.cols() <= 4) {
+    by_chunks<MulT>(u.cols(), r, u, z);
+    return;
+  }
+  std::vector<float> up, out(static_cast<size_t>(r.cols()) * kW);
+  for (Eigen::Index c0 = 0; c0 < u.cols(); c0 += kW) {
+    pack16(u, c0, up);
+    multiply_transposed16(r, up.data(), out.data());
+    unpack16(out, c0, z);
+  }
+}
+
+}  // namespace itera
