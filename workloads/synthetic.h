@@ -25,7 +25,7 @@ struct SyntheticOptions {
   int head_rank = 256;
   double head_energy = 0.5;
   int outliers = -1;  // -1: max(1, cols / 512)
-  double outlier_gain = 8.0;
+  double outlier_gain = 3.0;
   double rms = 0.02;
 };
 
