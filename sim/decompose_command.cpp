@@ -11,6 +11,7 @@
 #include "compressed_io.h"
 #include "decompose.h"
 #include "decompose_report.h"
+#include "decomposition_options.h"
 #include "error.h"
 #include "method.h"
 #include "options_util.h"
@@ -22,17 +23,7 @@ namespace {
 
 struct DecomposeArgs {
   WeightSourceSpec source;
-  std::string method = "itera";
-  int bits = 4;
-  int factor_bits = 4;
-  std::string rank;
-  int group = 0;
-  std::string granularity = "channel";
-  bool asym = false;
-  int factor_group = 0;
-  std::string form = "factorized";
-  int loftq_iters = 5;
-  std::string engine = "fast";
+  DecompositionArgs decomposition;
   std::string bound = "auto";
   std::string json_out;
   std::string save;
@@ -59,22 +50,12 @@ int run_decompose(const std::vector<std::string>& args) {
     ("seed", po::value(&a.source.seed)->default_value(0), "seed for synthetic weights and randomized SVDs")
     ("layers", po::value(&a.source.layer_filter), "only layers whose name matches this regular expression")
     ("include-head", po::bool_switch(&a.source.include_head), "also compress the classifier (lm_head)")
-    ("method", po::value(&a.method)->default_value("itera"), "rtn | svd | itera | lorc | loftq")
-    ("bits", po::value(&a.bits)->default_value(4), "dense weight bits, 2..8")
-    ("factor-bits", po::value(&a.factor_bits)->default_value(4), "low-rank factor bits, 2..8, or 16 = unquantized (F16)")
-    ("rank", po::value(&a.rank), "rank: R, or R,PATTERN=R,... per layer (longest substring match wins); not for rtn")
-    ("granularity", po::value(&a.granularity)->default_value("channel"), "dense scales: tensor | channel | group")
-    ("group", po::value(&a.group)->default_value(0), "group size along the input dimension (implies --granularity group)")
-    ("asym", po::bool_switch(&a.asym), "asymmetric quantization (scale + zero point) instead of symmetric")
-    ("factor-group", po::value(&a.factor_group)->default_value(0), "factor vectors: group size along the vector, 0 = one scale per vector")
-    ("form", po::value(&a.form)->default_value("factorized"), "itera only: factorized (W ~ AB) | compensated (W ~ Q(W) + AB)")
-    ("loftq-iters", po::value(&a.loftq_iters)->default_value(5), "loftq only: alternating steps T")
-    ("svd-engine", po::value(&a.engine)->default_value("fast"), "fast (randomized / warm-started Davidson) | exact (full SVD, reference)")
     ("bound", po::value(&a.bound)->default_value("auto"), "Eckart-Young bound: auto (exact when min(rows,cols) <= 1024) | exact | fast | off")
     ("json", po::value(&a.json_out), "also write the report as JSON to this file")
     ("save", po::value(&a.save), "save the compressed layers (codes, scales, factors) to this safetensors file")
     ("no-timing", po::bool_switch(&a.no_timing), "leave timings out, so reports are byte-identical across runs");
   // clang-format on
+  a.decomposition.add_to(desc, "itera");
   po::variables_map vm;
   if (!parse_options("decompose",
                      "usage: itera decompose (--model PATH | --synthetic ROWSxCOLS | --shape NAME) --method M\n"
@@ -82,41 +63,18 @@ int run_decompose(const std::vector<std::string>& args) {
                      desc, args, vm))
     return 0;
 
-  const auto method = make_method(a.method);
-  MethodOptions base;
-  base.weight.bits = a.bits;
-  base.weight.symmetric = !a.asym;
-  base.weight.granularity = a.group > 0 ? Granularity::Group : parse_granularity(a.granularity);
-  base.weight.group = a.group;
-  if (base.weight.granularity == Granularity::Group && a.group < 1)
-    throw Error("--granularity group needs --group G with G >= 1");
-  if (a.group < 0) throw Error(fmt::format("--group must be >= 0 (got {})", a.group));
-  if (a.factor_group < 0) throw Error(fmt::format("--factor-group must be >= 0 (got {})", a.factor_group));
-  base.factor.bits = a.factor_bits;
-  base.factor.symmetric = !a.asym;
-  base.factor.granularity = a.factor_group > 0 ? Granularity::Group : Granularity::PerChannel;
-  base.factor.group = a.factor_group;
-  base.form = parse_form(a.form);
-  base.loftq_iters = a.loftq_iters;
-  if (a.method == "loftq" && a.loftq_iters < 1)
-    throw Error(fmt::format("--loftq-iters must be >= 1 (got {})", a.loftq_iters));
-  base.engine = parse_svd_engine(a.engine);
-  base.seed = a.source.seed;
+  const ResolvedDecomposition d = resolve_decomposition(a.decomposition, a.source.seed);
+  const Method& method = *d.method;
+  const MethodOptions& base = d.options;
+  const RankSpec& ranks = d.ranks;
   const BoundMode bound = parse_bound_mode(a.bound);
-  if (method->uses_dense(base)) validate_quant_spec(base.weight, "--bits", false);
-  if (method->uses_rank()) {
-    validate_quant_spec(base.factor, "--factor-bits", true);
-    if (a.rank.empty())
-      throw Error(fmt::format("method '{}' needs --rank (R, or R,PATTERN=R,...)", method->name()));
-  }
-  const RankSpec ranks = a.rank.empty() ? RankSpec{0, {}} : RankSpec::parse(a.rank);
 
   const std::vector<LayerRef> layers = resolve_layers(a.source);
   // Check every layer's options before any work, so bad input fails fast.
   for (const auto& l : layers) {
     MethodOptions o = base;
     o.rank = ranks.rank_for(l.name);
-    validate_layer_options(l.name, l.rows, l.cols, *method, o);
+    validate_layer_options(l.name, l.rows, l.cols, method, o);
   }
 
   DecomposeRun run;
@@ -127,7 +85,7 @@ int run_decompose(const std::vector<std::string>& args) {
     MethodOptions o = base;
     o.rank = ranks.rank_for(l.name);
     const Matrix w = l.load();
-    LayerResult r = decompose_layer(l.name, w, l.repeat, *method, o, bound);
+    LayerResult r = decompose_layer(l.name, w, l.repeat, method, o, bound);
     run.weight_norms.push_back(std::sqrt(w.cast<double>().squaredNorm()));
     if (!a.save.empty()) saved.push_back({r.layer, l.repeat});
     run.layers.push_back(std::move(r));

@@ -1,0 +1,152 @@
+#include "llama_model.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace itera {
+
+namespace {
+
+void rmsnorm(Eigen::VectorXf& out, const Eigen::VectorXf& x, const Eigen::VectorXf& weight) {
+  const float ss = x.squaredNorm() / static_cast<float>(x.size()) + 1e-5f;
+  out = weight.cwiseProduct(x) / std::sqrt(ss);
+}
+
+void softmax_inplace(float* x, int n) {
+  float max_val = x[0];
+  for (int i = 1; i < n; ++i) max_val = std::max(max_val, x[i]);
+  float sum = 0.0f;
+  for (int i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max_val);
+    sum += x[i];
+  }
+  for (int i = 0; i < n; ++i) x[i] /= sum;
+}
+
+}  // namespace
+
+LlamaModel::LlamaModel(LlamaWeights weights) : w_(std::move(weights)) {
+  const LlamaConfig& c = w_.config;
+  const int kv_dim = c.kv_dim(), hs = c.head_dim();
+  x_.resize(c.dim);
+  q_.resize(c.dim);
+  hb_.resize(c.hidden_dim);
+  hb2_.resize(c.hidden_dim);
+  att_.resize(c.seq_len);
+  key_cache_.assign(static_cast<size_t>(c.n_layers), Matrix::Zero(c.seq_len, kv_dim));
+  value_cache_.assign(static_cast<size_t>(c.n_layers), Matrix::Zero(c.seq_len, kv_dim));
+  // Rotary tables: frequency 10000^(-j / (head_dim/2)) for pair j of a head.
+  rope_cos_.resize(static_cast<size_t>(c.seq_len) * (hs / 2));
+  rope_sin_.resize(rope_cos_.size());
+  for (int pos = 0; pos < c.seq_len; ++pos) {
+    for (int j = 0; j < hs / 2; ++j) {
+      const float freq = 1.0f / std::pow(10000.0f, static_cast<float>(2 * j) / static_cast<float>(hs));
+      const float val = static_cast<float>(pos) * freq;
+      rope_cos_[static_cast<size_t>(pos) * (hs / 2) + j] = std::cos(val);
+      rope_sin_[static_cast<size_t>(pos) * (hs / 2) + j] = std::sin(val);
+    }
+  }
+}
+
+const Eigen::VectorXf& LlamaModel::forward(int token, int pos) {
+  const LlamaConfig& c = w_.config;
+  if (pos < 0 || pos >= c.seq_len)
+    throw Error(fmt::format("position {} is outside the model's sequence length {}", pos, c.seq_len));
+  if (token < 0 || token >= c.vocab_size)
+    throw Error(fmt::format("token {} is outside the vocabulary (size {})", token, c.vocab_size));
+  const int dim = c.dim, hs = c.head_dim(), kv_dim = c.kv_dim(), kv_mul = c.n_heads / c.n_kv_heads;
+  const float* cos_row = &rope_cos_[static_cast<size_t>(pos) * (hs / 2)];
+  const float* sin_row = &rope_sin_[static_cast<size_t>(pos) * (hs / 2)];
+  const float inv_sqrt_hs = 1.0f / std::sqrt(static_cast<float>(hs));
+
+  x_ = w_.token_embedding.row(token).transpose();
+  for (int l = 0; l < c.n_layers; ++l) {
+    const LlamaLayer& L = w_.layers[static_cast<size_t>(l)];
+    rmsnorm(xb_, x_, L.rms_att);
+    q_.noalias() = L.wq * xb_;
+    auto k = key_cache_[static_cast<size_t>(l)].row(pos);
+    auto v = value_cache_[static_cast<size_t>(l)].row(pos);
+    k.noalias() = (L.wk * xb_).transpose();
+    v.noalias() = (L.wv * xb_).transpose();
+    // Rotary embedding on adjacent pairs (i, i+1); pair index within the head = (i % hs) / 2.
+    for (int i = 0; i < dim; i += 2) {
+      const int j = (i % hs) / 2;
+      const float fcr = cos_row[j], fci = sin_row[j];
+      const float q0 = q_(i), q1 = q_(i + 1);
+      q_(i) = q0 * fcr - q1 * fci;
+      q_(i + 1) = q0 * fci + q1 * fcr;
+      if (i < kv_dim) {
+        const float k0 = k(i), k1 = k(i + 1);
+        k(i) = k0 * fcr - k1 * fci;
+        k(i + 1) = k0 * fci + k1 * fcr;
+      }
+    }
+    // Grouped-query attention over positions 0..pos.
+    const Matrix& kc = key_cache_[static_cast<size_t>(l)];
+    const Matrix& vc = value_cache_[static_cast<size_t>(l)];
+    xb_.setZero(dim);
+    for (int h = 0; h < c.n_heads; ++h) {
+      const int kv_off = (h / kv_mul) * hs;
+      const auto qh = q_.segment(h * hs, hs);
+      for (int t = 0; t <= pos; ++t) att_(t) = kc.row(t).segment(kv_off, hs).dot(qh.transpose()) * inv_sqrt_hs;
+      softmax_inplace(att_.data(), pos + 1);
+      auto out = xb_.segment(h * hs, hs);
+      for (int t = 0; t <= pos; ++t) out += att_(t) * vc.row(t).segment(kv_off, hs).transpose();
+    }
+    xb2_.noalias() = L.wo * xb_;
+    x_ += xb2_;
+    // SwiGLU MLP: w2( silu(w1 x) * (w3 x) ).
+    rmsnorm(xb_, x_, L.rms_ffn);
+    hb_.noalias() = L.w1 * xb_;
+    hb2_.noalias() = L.w3 * xb_;
+    for (int i = 0; i < c.hidden_dim; ++i) {
+      const float g = hb_(i);
+      hb_(i) = g / (1.0f + std::exp(-g)) * hb2_(i);
+    }
+    xb_.noalias() = L.w2 * hb_;
+    x_ += xb_;
+  }
+  rmsnorm(xb_, x_, w_.rms_final);
+  logits_.noalias() = w_.classifier() * xb_;
+  return logits_;
+}
+
+Matrix* LlamaModel::linear(const std::string& name) {
+  if (name == "lm_head.weight") {
+    if (w_.config.shared_classifier) {
+      w_.wcls = w_.token_embedding;  // untie: the embedding lookup keeps the original
+      w_.config.shared_classifier = false;
+    }
+    return &w_.wcls;
+  }
+  static const char* kinds[] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                                "mlp.gate_proj",    "mlp.up_proj",      "mlp.down_proj"};
+  for (int l = 0; l < w_.config.n_layers; ++l) {
+    LlamaLayer& L = w_.layers[static_cast<size_t>(l)];
+    Matrix* mats[] = {&L.wq, &L.wk, &L.wv, &L.wo, &L.w1, &L.w3, &L.w2};
+    for (int k = 0; k < 7; ++k)
+      if (name == fmt::format("model.layers.{}.{}.weight", l, kinds[k])) return mats[k];
+  }
+  return nullptr;
+}
+
+void LlamaModel::set_linear(const std::string& name, const Matrix& w) {
+  Matrix* target = linear(name);
+  if (!target) throw Error(fmt::format("the model has no linear layer named '{}'", name));
+  if (target->rows() != w.rows() || target->cols() != w.cols())
+    throw Error(fmt::format("layer '{}' is {}x{}, the replacement is {}x{}", name, target->rows(), target->cols(),
+                            w.rows(), w.cols()));
+  *target = w;
+}
+
+int argmax(const Eigen::VectorXf& logits) {
+  int best = 0;
+  for (int i = 1; i < logits.size(); ++i)
+    if (logits(i) > logits(best)) best = i;
+  return best;
+}
+
+}  // namespace itera

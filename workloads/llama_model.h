@@ -1,0 +1,43 @@
+#pragma once
+// FP32 forward pass of the LLaMA architecture, token by token with a KV cache, as
+// llama2.c computes it: RMSNorm (eps 1e-5), rotary embeddings (theta 10000, pairs
+// of adjacent dimensions within each head), grouped-query attention, SwiGLU MLP,
+// shared or separate classifier.
+#include <string>
+#include <vector>
+
+#include "llama2c.h"
+#include "matrix.h"
+
+namespace itera {
+
+class LlamaModel {
+ public:
+  explicit LlamaModel(LlamaWeights weights);
+
+  const LlamaConfig& config() const { return w_.config; }
+  const LlamaWeights& weights() const { return w_; }
+
+  // Logits for the next token after `token` at position `pos` (0-based). Positions
+  // must be fed in order from 0; the KV cache keeps 0..pos. Throws itera::Error when
+  // pos >= seq_len or the token is outside the vocabulary.
+  const Eigen::VectorXf& forward(int token, int pos);
+
+  // Replaces one linear layer by name (model.layers.N.self_attn.q_proj.weight, ...,
+  // lm_head.weight), e.g. with a decompressed approximation. Shapes must match.
+  void set_linear(const std::string& name, const Matrix& w);
+
+ private:
+  Matrix* linear(const std::string& name);
+
+  LlamaWeights w_;
+  // Activations and cache.
+  Eigen::VectorXf x_, xb_, xb2_, q_, hb_, hb2_, att_, logits_;
+  std::vector<Matrix> key_cache_, value_cache_;  // per layer [seq_len][kv_dim]
+  std::vector<float> rope_cos_, rope_sin_;       // [seq_len][head_dim / 2]
+};
+
+// Index of the largest logit (the first on ties): greedy decoding.
+int argmax(const Eigen::VectorXf& logits);
+
+}  // namespace itera
