@@ -13,11 +13,13 @@ namespace itera::cli {
 int run_decompose(const std::vector<std::string>& args);
 int run_shapes(const std::vector<std::string>& args);
 int run_generate(const std::vector<std::string>& args);
+int run_eval(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"decompose", "quantize and low-rank-decompose linear layers; report error per layer", run_decompose},
       {"generate", "generate text with a llama2.c model, optionally with decomposed weights", run_generate},
+      {"eval", "KL divergence, top-1 agreement and perplexity of a compressed model vs full precision", run_eval},
       {"shapes", "list the built-in catalog of LLM layer shapes and their sources", run_shapes},
   };
   return all;

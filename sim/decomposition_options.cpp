@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "rng.h"
 
 namespace itera::cli {
 
@@ -53,6 +54,22 @@ ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t
   }
   r.ranks = a.rank.empty() ? RankSpec{0, {}} : RankSpec::parse(a.rank);
   return r;
+}
+
+void apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head) {
+  std::vector<NamedMatrix> layers = llama_linear_layers(model.weights());
+  if (include_head) layers.push_back({"lm_head.weight", model.weights().classifier(), 1});
+  for (const auto& l : layers) {
+    MethodOptions o = d.options;
+    o.rank = d.ranks.rank_for(l.name);
+    validate_layer_options(l.name, static_cast<int>(l.w.rows()), static_cast<int>(l.w.cols()), *d.method, o);
+  }
+  for (const auto& l : layers) {
+    MethodOptions o = d.options;
+    o.rank = d.ranks.rank_for(l.name);
+    o.seed = d.options.seed ^ stable_hash(l.name);
+    model.set_linear(l.name, d.method->compress(l.w, o).reconstruct());
+  }
 }
 
 }  // namespace itera::cli

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "decompose.h"
+#include "llama_model.h"
 #include "method.h"
 #include "options_util.h"
 
@@ -36,5 +37,9 @@ struct ResolvedDecomposition {
 // Validates the arguments (bits, groups, form, engine, rank presence) and builds the
 // method and its options; throws itera::Error naming the bad option.
 ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t seed);
+
+// Replaces every linear layer of the model (and the classifier when include_head) by
+// its decomposition; all layers are validated before any is compressed.
+void apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head);
 
 }  // namespace itera::cli

@@ -35,23 +35,6 @@ int sample(const Eigen::VectorXf& logits, float temperature, Rng& rng) {
 
 }  // namespace
 
-// Replaces every linear layer of the model by its decomposition under `d`.
-void apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head) {
-  std::vector<NamedMatrix> layers = llama_linear_layers(model.weights());
-  if (include_head) layers.push_back({"lm_head.weight", model.weights().classifier(), 1});
-  for (const auto& l : layers) {
-    MethodOptions o = d.options;
-    o.rank = d.ranks.rank_for(l.name);
-    validate_layer_options(l.name, static_cast<int>(l.w.rows()), static_cast<int>(l.w.cols()), *d.method, o);
-  }
-  for (const auto& l : layers) {
-    MethodOptions o = d.options;
-    o.rank = d.ranks.rank_for(l.name);
-    o.seed = d.options.seed ^ stable_hash(l.name);
-    model.set_linear(l.name, d.method->compress(l.w, o).reconstruct());
-  }
-}
-
 int run_generate(const std::vector<std::string>& args) {
   std::string model_path, tokenizer_path, prompt;
   int steps = 64;

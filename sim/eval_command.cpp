@@ -1,0 +1,91 @@
+// `itera eval`: KL divergence, top-1 agreement and perplexity of a compressed model
+// against the full-precision one on the same token windows of a text file.
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "atomic_file.h"
+#include "decomposition_options.h"
+#include "error.h"
+#include "eval.h"
+#include "llama2c.h"
+#include "llama_model.h"
+#include "tokenizer.h"
+
+namespace itera::cli {
+
+int run_eval(const std::vector<std::string>& args) {
+  std::string model_path, tokenizer_path, text_path, json_out;
+  EvalOptions opt;
+  opt.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  uint64_t seed = 0;
+  bool include_head = false;
+  bool keep_newlines = false;
+  DecompositionArgs dec;
+  po::options_description desc("itera eval options");
+  // clang-format off
+  desc.add_options()
+    ("model", po::value(&model_path), "llama2.c checkpoint (.bin)")
+    ("tokenizer", po::value(&tokenizer_path), "llama2.c tokenizer (.bin) matching the model's vocabulary")
+    ("text", po::value(&text_path), "UTF-8 text to evaluate on")
+    ("window", po::value(&opt.window)->default_value(256), "tokens per window (BOS + window-1 text tokens); <= the model's sequence length")
+    ("max-tokens", po::value(&opt.max_tokens)->default_value(16384), "stop after this many scored positions")
+    ("threads", po::value(&opt.threads)->default_value(opt.threads), "worker threads (windows are independent)")
+    ("seed", po::value(&seed)->default_value(0), "seed for randomized SVDs")
+    ("include-head", po::bool_switch(&include_head), "also compress the classifier")
+    ("keep-newlines", po::bool_switch(&keep_newlines), "keep newlines (default: each run of newlines becomes one space)")
+    ("json", po::value(&json_out), "also write the statistics as JSON to this file");
+  // clang-format on
+  dec.add_to(desc, "rtn");
+  po::variables_map vm;
+  if (!parse_options("eval",
+                     "usage: itera eval --model M --tokenizer T --text FILE [--method M --bits B ...] [--json OUT]",
+                     desc, args, vm))
+    return 0;
+  if (model_path.empty() || tokenizer_path.empty() || text_path.empty())
+    throw Error("--model, --tokenizer and --text are all required");
+  if (opt.threads < 1) throw Error(fmt::format("--threads must be >= 1 (got {})", opt.threads));
+
+  const LlamaModel base(load_llama2c(model_path));
+  if (opt.window > base.config().seq_len)
+    throw Error(fmt::format("--window {} is longer than the model's sequence length {}", opt.window,
+                            base.config().seq_len));
+  const Tokenizer tok = Tokenizer::load(tokenizer_path, base.config().vocab_size);
+  const std::string text = read_file(text_path);
+  if (text.empty()) throw Error(fmt::format("text file '{}' is empty", text_path));
+  std::vector<int> tokens;
+  try {
+    tokens = tok.encode(prepare_eval_text(text, keep_newlines), false, false);
+  } catch (const Error& e) {
+    throw Error(fmt::format("text file '{}': {}", text_path, e.what()));
+  }
+
+  LlamaModel quant = base;
+  const ResolvedDecomposition d = resolve_decomposition(dec, seed);
+  apply_decomposition(quant, d, include_head);
+  const EvalStats s = evaluate(base, quant, tokens, opt);
+
+  std::cout << fmt::format(
+      "itera eval: {} vs full precision, {} tokens in windows of {}\n"
+      "  KL divergence  mean {:.6f}  median {:.6f}  p99 {:.6f}  max {:.6f} nats\n"
+      "  top-1 agreement {:.3f} %\n"
+      "  perplexity      base {:.4f}  compressed {:.4f}  ratio {:.5f}\n"
+      "  mean change in P(correct token) {:+.6f}\n",
+      d.method->name(), s.tokens, opt.window, s.kl_mean, s.kl_median, s.kl_p99, s.kl_max, s.top1_agreement,
+      s.ppl_base, s.ppl_quant, s.ppl_ratio, s.mean_delta_p);
+  if (!json_out.empty()) {
+    nlohmann::json j = {{"tokens", s.tokens},       {"window", opt.window},       {"method", d.method->name()},
+                        {"kl_mean", s.kl_mean},     {"kl_median", s.kl_median},   {"kl_p99", s.kl_p99},
+                        {"kl_max", s.kl_max},       {"top1_agreement", s.top1_agreement},
+                        {"nll_base", s.nll_base},   {"nll_quant", s.nll_quant},   {"ppl_base", s.ppl_base},
+                        {"ppl_quant", s.ppl_quant}, {"ppl_ratio", s.ppl_ratio},   {"mean_delta_p", s.mean_delta_p}};
+    write_file_atomic(json_out, j.dump(2) + "\n");
+  }
+  return 0;
+}
+
+}  // namespace itera::cli

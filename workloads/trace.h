@@ -1,0 +1,103 @@
+#pragma once
+// Layer traces: the linear operations of one inference step (prefill or decode) of
+// a compressed model, as the accelerator simulator consumes them. Full description
+// in docs/trace-format.md; in short, version 1 is text, one operation per row:
+//
+//   itera-trace 1                       <- line 1, exactly
+//   @source catalog llama2-7b           <- metadata: @key value, kept in order
+//   # comment                           <- '#' to end of line; blank lines ignored
+//   name kind M K N wbits abits group rank repeat input accumulate
+//
+//   kind   dense:   Y[MxN] = X[MxK] W^T          (rank 0)
+//          lr_down: T[Mxr] = X[MxK] B^T          (N == rank)
+//          lr_up:   Y[MxN] = T[Mxr] A^T          (K == rank, input = its lr_down)
+//   wbits 2..8 or 16 (F16), abits 2..16, group 0 = per channel / per factor vector,
+//   repeat = identical transformer blocks, input / accumulate = '-' or an earlier op.
+//
+// The compensated form W ~ Q(W) + AB is three rows: the dense op, its lr_down, and
+// an lr_up that names the dense op in `accumulate`.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catalog.h"
+#include "compressed_io.h"
+#include "decompose.h"
+#include "method.h"
+
+namespace itera {
+
+enum class OpKind { Dense, LowRankDown, LowRankUp };
+const char* op_kind_name(OpKind k);  // dense | lr_down | lr_up
+
+struct TraceOp {
+  std::string name;
+  OpKind kind = OpKind::Dense;
+  int m = 1;  // rows of the activations: tokens x batch
+  int k = 1;  // input features (contraction)
+  int n = 1;  // output features
+  int wbits = 8;
+  int abits = 8;
+  int group = 0;  // 0: one scale per output channel (per factor vector); else g along K
+  int rank = 0;   // 0 for dense
+  int repeat = 1;
+  std::string input;       // empty ('-' in text): the layer input X
+  std::string accumulate;  // empty ('-' in text): writes a fresh output
+
+  // m * k * n * repeat
+  int64_t macs() const;
+  // Weight codes of one copy (not times repeat): ceil(k * n * wbits / 8); no scales.
+  int64_t weight_bytes() const;
+};
+bool operator==(const TraceOp& a, const TraceOp& b);
+inline bool operator!=(const TraceOp& a, const TraceOp& b) { return !(a == b); }
+
+struct Trace {
+  std::vector<std::pair<std::string, std::string>> meta;  // @key value, in file order
+  std::vector<TraceOp> ops;
+  int64_t total_macs() const;
+};
+bool operator==(const Trace& a, const Trace& b);
+inline bool operator!=(const Trace& a, const Trace& b) { return !(a == b); }
+
+// Parses and validates a trace; errors (itera::Error) name `filename`, the line and
+// the field, and say what is allowed.
+Trace parse_trace(const std::string& text, const std::string& filename);
+Trace read_trace(const std::string& path);
+// Canonical text: header, metadata, a '# columns:' line, then aligned rows.
+// Deterministic, and parse_trace(format_trace(t)) == t for every valid t.
+std::string format_trace(const Trace& t);
+
+// The consistency rules (field ranges, names, references, shapes, repeats). Errors
+// name `filename` and, when op_lines[i] gives op i's source line, that line;
+// otherwise the op's index and name.
+void validate_trace(const Trace& t, const std::string& filename, const std::vector<int>& op_lines = {});
+
+// ---- building traces -------------------------------------------------------------
+
+struct PhaseSpec {
+  enum Phase { Prefill, Decode };
+  Phase phase = Prefill;
+  int seq_len = 512;  // prompt length (prefill); context length (decode, recorded only)
+  int batch = 1;
+  int abits = 8;
+  // Activation rows: seq_len * batch for prefill, batch for decode (one new token each).
+  int m() const;
+};
+const char* phase_name(PhaseSpec::Phase p);          // prefill | decode
+PhaseSpec::Phase parse_phase(const std::string& text);  // throws itera::Error listing both
+// Throws itera::Error when seq_len or batch < 1, abits outside 2..16, or M overflows.
+void validate_phase(const PhaseSpec& p);
+
+// One group of ops per catalog layer (lm_head only with include_head): a dense op
+// when the method quantizes a dense part, an lr_down/lr_up pair when it has a rank,
+// the pair accumulating into the dense op when both exist. Checks the rank of each
+// layer as `itera decompose` does.
+Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std::string& method,
+                         const MethodOptions& opts, const RankSpec& ranks, const PhaseSpec& phase);
+
+// The same structure from saved layers, with each layer's actual specs and rank.
+Trace trace_from_compressed(const std::vector<SavedLayer>& layers, const PhaseSpec& phase);
+
+}  // namespace itera
