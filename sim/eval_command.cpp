@@ -13,6 +13,7 @@
 #include "error.h"
 #include "eval.h"
 #include "llama2c.h"
+#include "llama_hf.h"
 #include "llama_model.h"
 #include "tokenizer.h"
 
@@ -29,7 +30,7 @@ int run_eval(const std::vector<std::string>& args) {
   po::options_description desc("itera eval options");
   // clang-format off
   desc.add_options()
-    ("model", po::value(&model_path), "llama2.c checkpoint (.bin)")
+    ("model", po::value(&model_path), "llama2.c checkpoint (.bin), or a Hugging Face LLaMA directory (config.json + safetensors)")
     ("tokenizer", po::value(&tokenizer_path), "llama2.c tokenizer (.bin) matching the model's vocabulary")
     ("text", po::value(&text_path), "UTF-8 text to evaluate on")
     ("window", po::value(&opt.window)->default_value(256), "tokens per window (BOS + window-1 text tokens); <= the model's sequence length")
@@ -50,7 +51,7 @@ int run_eval(const std::vector<std::string>& args) {
     throw Error("--model, --tokenizer and --text are all required");
   if (opt.threads < 1) throw Error(fmt::format("--threads must be >= 1 (got {})", opt.threads));
 
-  const LlamaModel base(load_llama2c(model_path));
+  const LlamaModel base(load_llama(model_path));
   if (opt.window > base.config().seq_len)
     throw Error(fmt::format("--window {} is longer than the model's sequence length {}", opt.window,
                             base.config().seq_len));

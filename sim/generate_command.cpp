@@ -11,6 +11,7 @@
 #include "decomposition_options.h"
 #include "error.h"
 #include "llama2c.h"
+#include "llama_hf.h"
 #include "llama_model.h"
 #include "rng.h"
 #include "tokenizer.h"
@@ -45,7 +46,7 @@ int run_generate(const std::vector<std::string>& args) {
   po::options_description desc("itera generate options");
   // clang-format off
   desc.add_options()
-    ("model", po::value(&model_path), "llama2.c checkpoint (.bin)")
+    ("model", po::value(&model_path), "llama2.c checkpoint (.bin), or a Hugging Face LLaMA directory (config.json + safetensors)")
     ("tokenizer", po::value(&tokenizer_path), "llama2.c tokenizer (.bin) matching the model's vocabulary")
     ("prompt", po::value(&prompt)->default_value(""), "text to start from (BOS is prepended)")
     ("steps,n", po::value(&steps)->default_value(64), "new tokens to generate (stops early at BOS, as llama2.c does)")
@@ -66,7 +67,7 @@ int run_generate(const std::vector<std::string>& args) {
   if (!(temperature >= 0.0f) || !std::isfinite(temperature))
     throw Error(fmt::format("--temperature must be a finite number >= 0 (got {})", temperature));
 
-  LlamaModel model(load_llama2c(model_path));
+  LlamaModel model(load_llama(model_path));
   const Tokenizer tok = Tokenizer::load(tokenizer_path, model.config().vocab_size);
   if (dec.method != "none") apply_decomposition(model, resolve_decomposition(dec, seed), include_head);
 

@@ -25,6 +25,8 @@ struct LlamaConfig {
   int vocab_size = 0;  // always positive here
   int seq_len = 0;
   bool shared_classifier = true;
+  float norm_eps = 1e-5f;       // RMSNorm epsilon (llama2.c: 1e-5; HF configs give rms_norm_eps)
+  float rope_theta = 10000.0f;  // rotary base
   int head_dim() const { return dim / n_heads; }
   int kv_dim() const { return dim * n_kv_heads / n_heads; }
 };

@@ -10,8 +10,8 @@ namespace itera {
 
 namespace {
 
-void rmsnorm(Eigen::VectorXf& out, const Eigen::VectorXf& x, const Eigen::VectorXf& weight) {
-  const float ss = x.squaredNorm() / static_cast<float>(x.size()) + 1e-5f;
+void rmsnorm(Eigen::VectorXf& out, const Eigen::VectorXf& x, const Eigen::VectorXf& weight, float eps) {
+  const float ss = x.squaredNorm() / static_cast<float>(x.size()) + eps;
   out = weight.cwiseProduct(x) / std::sqrt(ss);
 }
 
@@ -43,7 +43,7 @@ LlamaModel::LlamaModel(LlamaWeights weights) : w_(std::move(weights)) {
   rope_sin_.resize(rope_cos_.size());
   for (int pos = 0; pos < c.seq_len; ++pos) {
     for (int j = 0; j < hs / 2; ++j) {
-      const float freq = 1.0f / std::pow(10000.0f, static_cast<float>(2 * j) / static_cast<float>(hs));
+      const float freq = 1.0f / std::pow(c.rope_theta, static_cast<float>(2 * j) / static_cast<float>(hs));
       const float val = static_cast<float>(pos) * freq;
       rope_cos_[static_cast<size_t>(pos) * (hs / 2) + j] = std::cos(val);
       rope_sin_[static_cast<size_t>(pos) * (hs / 2) + j] = std::sin(val);
@@ -65,7 +65,7 @@ const Eigen::VectorXf& LlamaModel::forward(int token, int pos) {
   x_ = w_.token_embedding.row(token).transpose();
   for (int l = 0; l < c.n_layers; ++l) {
     const LlamaLayer& L = w_.layers[static_cast<size_t>(l)];
-    rmsnorm(xb_, x_, L.rms_att);
+    rmsnorm(xb_, x_, L.rms_att, c.norm_eps);
     q_.noalias() = L.wq * xb_;
     auto k = key_cache_[static_cast<size_t>(l)].row(pos);
     auto v = value_cache_[static_cast<size_t>(l)].row(pos);
@@ -99,7 +99,7 @@ const Eigen::VectorXf& LlamaModel::forward(int token, int pos) {
     xb2_.noalias() = L.wo * xb_;
     x_ += xb2_;
     // SwiGLU MLP: w2( silu(w1 x) * (w3 x) ).
-    rmsnorm(xb_, x_, L.rms_ffn);
+    rmsnorm(xb_, x_, L.rms_ffn, c.norm_eps);
     hb_.noalias() = L.w1 * xb_;
     hb2_.noalias() = L.w3 * xb_;
     for (int i = 0; i < c.hidden_dim; ++i) {
@@ -109,7 +109,7 @@ const Eigen::VectorXf& LlamaModel::forward(int token, int pos) {
     xb_.noalias() = L.w2 * hb_;
     x_ += xb_;
   }
-  rmsnorm(xb_, x_, w_.rms_final);
+  rmsnorm(xb_, x_, w_.rms_final, c.norm_eps);
   logits_.noalias() = w_.classifier() * xb_;
   return logits_;
 }

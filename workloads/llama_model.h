@@ -1,8 +1,9 @@
 #pragma once
 // FP32 forward pass of the LLaMA architecture, token by token with a KV cache, as
-// llama2.c computes it: RMSNorm (eps 1e-5), rotary embeddings (theta 10000, pairs
-// of adjacent dimensions within each head), grouped-query attention, SwiGLU MLP,
-// shared or separate classifier.
+// llama2.c computes it: RMSNorm (config.norm_eps), rotary embeddings (config.rope_theta,
+// pairs of adjacent dimensions within each head: the layout of llama2.c checkpoints;
+// Hugging Face q/k weights are permuted into it on load, see llama_hf.h), grouped-query
+// attention, SwiGLU MLP, shared or separate classifier.
 #include <string>
 #include <vector>
 

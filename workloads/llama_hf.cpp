@@ -1,0 +1,117 @@
+#include "llama_hf.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "atomic_file.h"
+#include "error.h"
+#include "safetensors.h"
+
+namespace itera {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int config_int(const nlohmann::json& cfg, const std::string& key, const std::string& file, int fallback = -1) {
+  if (!cfg.contains(key)) {
+    if (fallback >= 0) return fallback;
+    throw Error(fmt::format("'{}' has no '{}'; a LLaMA config.json needs it", file, key));
+  }
+  if (!cfg[key].is_number_integer() || cfg[key].get<long long>() <= 0 || cfg[key].get<long long>() > (1 << 30))
+    throw Error(fmt::format("'{}': '{}' must be a positive integer (got {})", file, key, cfg[key].dump()));
+  return cfg[key].get<int>();
+}
+
+Eigen::VectorXf vector_tensor(const SafetensorsCheckpoint& ckpt, const std::string& name, int size) {
+  const TensorInfo& info = ckpt.info(name);
+  if (info.shape != std::vector<int64_t>{size})
+    throw Error(fmt::format("tensor '{}' has the wrong shape; expected [{}]", name, size));
+  const std::vector<float> v = ckpt.read_floats(name);
+  Eigen::VectorXf out = Eigen::Map<const Eigen::VectorXf>(v.data(), size);
+  require_finite(name, Matrix(out.transpose()));
+  return out;
+}
+
+Matrix matrix_tensor(const SafetensorsCheckpoint& ckpt, const std::string& name, int rows, int cols) {
+  if (!ckpt.has(name)) throw Error(fmt::format("the checkpoint has no tensor '{}'", name));
+  const TensorInfo& info = ckpt.info(name);
+  if (info.shape != std::vector<int64_t>{rows, cols})
+    throw Error(fmt::format("tensor '{}' has the wrong shape; expected [{}, {}]", name, rows, cols));
+  Matrix w = ckpt.read_matrix(name);
+  require_finite(name, w);
+  return w;
+}
+
+}  // namespace
+
+Matrix hf_to_interleaved_rows(const Matrix& w, int n_heads) {
+  const int hs = static_cast<int>(w.rows()) / n_heads, half = hs / 2;
+  Matrix out(w.rows(), w.cols());
+  for (int h = 0; h < n_heads; ++h)
+    for (int side = 0; side < 2; ++side)
+      for (int j = 0; j < half; ++j) out.row(h * hs + 2 * j + side) = w.row(h * hs + side * half + j);
+  return out;
+}
+
+LlamaWeights load_llama_hf(const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
+  const fs::path cfg_path = dir / "config.json";
+  if (!fs::exists(cfg_path))
+    throw Error(fmt::format("'{}' has no config.json beside it; a Hugging Face LLaMA checkpoint needs one", path));
+  nlohmann::json cfg;
+  try {
+    cfg = nlohmann::json::parse(read_file(cfg_path.string()));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(fmt::format("'{}' is not valid JSON: {}", cfg_path.string(), e.what()));
+  }
+  const std::string cf = cfg_path.string();
+  LlamaWeights w;
+  LlamaConfig& c = w.config;
+  c.dim = config_int(cfg, "hidden_size", cf);
+  c.hidden_dim = config_int(cfg, "intermediate_size", cf);
+  c.n_layers = config_int(cfg, "num_hidden_layers", cf);
+  c.n_heads = config_int(cfg, "num_attention_heads", cf);
+  c.n_kv_heads = config_int(cfg, "num_key_value_heads", cf, c.n_heads);
+  c.vocab_size = config_int(cfg, "vocab_size", cf);
+  c.seq_len = config_int(cfg, "max_position_embeddings", cf);
+  c.norm_eps = cfg.value("rms_norm_eps", 1e-6f);
+  c.rope_theta = cfg.value("rope_theta", 10000.0f);
+  c.shared_classifier = cfg.value("tie_word_embeddings", false);
+  if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim() % 2 != 0)
+    throw Error(fmt::format("'{}': hidden_size {} / num_attention_heads {} / num_key_value_heads {} do not give an "
+                            "even head size shared by whole KV groups",
+                            cf, c.dim, c.n_heads, c.n_kv_heads));
+
+  const SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(fs::is_directory(p) ? dir.string() : path);
+  const int kv = c.kv_dim();
+  w.token_embedding = matrix_tensor(ckpt, "model.embed_tokens.weight", c.vocab_size, c.dim);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const std::string pre = fmt::format("model.layers.{}.", l);
+    LlamaLayer L;
+    L.rms_att = vector_tensor(ckpt, pre + "input_layernorm.weight", c.dim);
+    L.rms_ffn = vector_tensor(ckpt, pre + "post_attention_layernorm.weight", c.dim);
+    L.wq = hf_to_interleaved_rows(matrix_tensor(ckpt, pre + "self_attn.q_proj.weight", c.dim, c.dim), c.n_heads);
+    L.wk = hf_to_interleaved_rows(matrix_tensor(ckpt, pre + "self_attn.k_proj.weight", kv, c.dim), c.n_kv_heads);
+    L.wv = matrix_tensor(ckpt, pre + "self_attn.v_proj.weight", kv, c.dim);
+    L.wo = matrix_tensor(ckpt, pre + "self_attn.o_proj.weight", c.dim, c.dim);
+    L.w1 = matrix_tensor(ckpt, pre + "mlp.gate_proj.weight", c.hidden_dim, c.dim);
+    L.w3 = matrix_tensor(ckpt, pre + "mlp.up_proj.weight", c.hidden_dim, c.dim);
+    L.w2 = matrix_tensor(ckpt, pre + "mlp.down_proj.weight", c.dim, c.hidden_dim);
+    w.layers.push_back(std::move(L));
+  }
+  w.rms_final = vector_tensor(ckpt, "model.norm.weight", c.dim);
+  if (!c.shared_classifier) w.wcls = matrix_tensor(ckpt, "lm_head.weight", c.vocab_size, c.dim);
+  return w;
+}
+
+LlamaWeights load_llama(const std::string& path) {
+  const fs::path p(path);
+  if (fs::is_directory(p) || p.extension() == ".safetensors" || p.extension() == ".json") return load_llama_hf(path);
+  return load_llama2c(path);
+}
+
+}  // namespace itera
