@@ -56,20 +56,39 @@ ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t
   return r;
 }
 
-void apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head) {
+std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head,
+                                              const std::map<std::string, InputGram>* grams, WeightingKind weighting) {
   std::vector<NamedMatrix> layers = llama_linear_layers(model.weights());
   if (include_head) layers.push_back({"lm_head.weight", model.weights().classifier(), 1});
+  if (weighting != WeightingKind::None && !grams)
+    throw Error("activation-aware decomposition needs calibration text (--calib-text)");
   for (const auto& l : layers) {
     MethodOptions o = d.options;
     o.rank = d.ranks.rank_for(l.name);
     validate_layer_options(l.name, static_cast<int>(l.w.rows()), static_cast<int>(l.w.cols()), *d.method, o);
   }
+  std::vector<AppliedLayer> out;
   for (const auto& l : layers) {
     MethodOptions o = d.options;
     o.rank = d.ranks.rank_for(l.name);
     o.seed = d.options.seed ^ stable_hash(l.name);
-    model.set_linear(l.name, d.method->compress(l.w, o).reconstruct());
+    const InputGram* g = nullptr;
+    if (grams) {
+      auto it = grams->find(l.name);
+      if (it == grams->end()) throw Error(fmt::format("no calibration activations were captured for '{}'", l.name));
+      g = &it->second;
+    }
+    const ActWeighting wt = g ? make_weighting(weighting, g->gram, g->count) : ActWeighting{};
+    o.weighting = &wt;
+    const Matrix w_hat = d.method->compress(l.w, o).reconstruct();
+    AppliedLayer a;
+    a.name = l.name;
+    a.weight_error = (l.w - w_hat).norm() / std::max(1e-30f, l.w.norm());
+    if (g) a.output_error = output_rel_error(l.w, w_hat, g->gram);
+    model.set_linear(l.name, w_hat);
+    out.push_back(a);
   }
+  return out;
 }
 
 }  // namespace itera::cli

@@ -1,10 +1,13 @@
 #pragma once
 // The decomposition options shared by `itera decompose`, `itera generate` (and later
 // `trace`/`eval`): one definition, so every command spells and defaults them alike.
+#include <map>
 #include <memory>
+#include <vector>
 #include <string>
 
 #include "decompose.h"
+#include "calibration.h"
 #include "llama_model.h"
 #include "method.h"
 #include "options_util.h"
@@ -38,8 +41,18 @@ struct ResolvedDecomposition {
 // method and its options; throws itera::Error naming the bad option.
 ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t seed);
 
+struct AppliedLayer {
+  std::string name;
+  double weight_error = 0.0;   // ||W - W^|| / ||W||
+  double output_error = -1.0;  // ||(W - W^) X^T|| / ||W X^T|| on calibration inputs (-1: none captured)
+};
+
 // Replaces every linear layer of the model (and the classifier when include_head) by
-// its decomposition; all layers are validated before any is compressed.
-void apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head);
+// its decomposition; all layers are validated before any is compressed. With
+// calibration grams, reports each layer's output error, and `weighting` selects the
+// activation-aware variant (svd, lorc and itera use it).
+std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head,
+                                              const std::map<std::string, InputGram>* grams = nullptr,
+                                              WeightingKind weighting = WeightingKind::None);
 
 }  // namespace itera::cli

@@ -1,6 +1,7 @@
 // `itera eval`: KL divergence, top-1 agreement and perplexity of a compressed model
 // against the full-precision one on the same token windows of a text file.
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "atomic_file.h"
 #include "decomposition_options.h"
 #include "error.h"
+#include "act_weighting.h"
+#include "calibration.h"
 #include "eval.h"
 #include "llama2c.h"
 #include "llama_hf.h"
@@ -26,6 +29,8 @@ int run_eval(const std::vector<std::string>& args) {
   uint64_t seed = 0;
   bool include_head = false;
   bool keep_newlines = false;
+  std::string calib_path, act_aware = "none";
+  int calib_tokens = 4096;
   DecompositionArgs dec;
   po::options_description desc("itera eval options");
   // clang-format off
@@ -39,6 +44,9 @@ int run_eval(const std::vector<std::string>& args) {
     ("seed", po::value(&seed)->default_value(0), "seed for randomized SVDs")
     ("include-head", po::bool_switch(&include_head), "also compress the classifier")
     ("keep-newlines", po::bool_switch(&keep_newlines), "keep newlines (default: each run of newlines becomes one space)")
+    ("calib-text", po::value(&calib_path), "calibration text for activation capture; if it is --text, its last --calib-tokens tokens are used and evaluation must stay before them")
+    ("calib-tokens", po::value(&calib_tokens)->default_value(4096), "calibration tokens")
+    ("act-aware", po::value(&act_aware)->default_value("none"), "activation-aware svd/lorc/itera: none | diag (per-channel RMS scaling) | exact (H^1/2 weighting); needs --calib-text")
     ("json", po::value(&json_out), "also write the statistics as JSON to this file");
   // clang-format on
   dec.add_to(desc, "rtn");
@@ -56,27 +64,55 @@ int run_eval(const std::vector<std::string>& args) {
     throw Error(fmt::format("--window {} is longer than the model's sequence length {}", opt.window,
                             base.config().seq_len));
   const Tokenizer tok = Tokenizer::load(tokenizer_path, base.config().vocab_size);
-  const std::string text = read_file(text_path);
-  if (text.empty()) throw Error(fmt::format("text file '{}' is empty", text_path));
-  std::vector<int> tokens;
-  try {
-    tokens = tok.encode(prepare_eval_text(text, keep_newlines), false, false);
-  } catch (const Error& e) {
-    throw Error(fmt::format("text file '{}': {}", text_path, e.what()));
+  auto tokenize = [&](const std::string& path) {
+    const std::string text = read_file(path);
+    if (text.empty()) throw Error(fmt::format("text file '{}' is empty", path));
+    try {
+      return tok.encode(prepare_eval_text(text, keep_newlines), false, false);
+    } catch (const Error& e) {
+      throw Error(fmt::format("text file '{}': {}", path, e.what()));
+    }
+  };
+  std::vector<int> tokens = tokenize(text_path);
+  const WeightingKind weighting = parse_weighting(act_aware);
+  if (weighting != WeightingKind::None && calib_path.empty())
+    throw Error("--act-aware " + act_aware + " needs calibration text: give --calib-text FILE");
+  if (calib_tokens < 1) throw Error(fmt::format("--calib-tokens must be >= 1 (got {})", calib_tokens));
+
+  // Calibration activations, kept apart from the evaluated tokens.
+  std::map<std::string, InputGram> grams;
+  if (!calib_path.empty()) {
+    std::vector<int> calib = calib_path == text_path ? tokens : tokenize(calib_path);
+    if (calib_path == text_path) {
+      if (tokens.size() < static_cast<size_t>(calib_tokens) + static_cast<size_t>(opt.max_tokens))
+        throw Error(fmt::format("'{}' has {} tokens: too few to hold {} calibration tokens after {} evaluated ones; "
+                                "lower --calib-tokens or --max-tokens, or give a separate --calib-text",
+                                text_path, tokens.size(), calib_tokens, opt.max_tokens));
+      calib.assign(tokens.end() - calib_tokens, tokens.end());
+      tokens.resize(tokens.size() - static_cast<size_t>(calib_tokens));
+    }
+    grams = collect_input_grams(base, calib, opt.window, calib_tokens);
   }
 
   LlamaModel quant = base;
   const ResolvedDecomposition d = resolve_decomposition(dec, seed);
-  apply_decomposition(quant, d, include_head);
+  const std::vector<AppliedLayer> applied =
+      apply_decomposition(quant, d, include_head, calib_path.empty() ? nullptr : &grams, weighting);
   const EvalStats s = evaluate(base, quant, tokens, opt);
 
+  if (!calib_path.empty()) {
+    std::cout << fmt::format("{:<44} {:>10} {:>10}\n", "layer", "weight_err", "output_err");
+    for (const auto& l : applied)
+      std::cout << fmt::format("{:<44} {:>10.5f} {:>10.5f}\n", l.name, l.weight_error, l.output_error);
+  }
   std::cout << fmt::format(
       "itera eval: {} vs full precision, {} tokens in windows of {}\n"
       "  KL divergence  mean {:.6f}  median {:.6f}  p99 {:.6f}  max {:.6f} nats\n"
       "  top-1 agreement {:.3f} %\n"
       "  perplexity      base {:.4f}  compressed {:.4f}  ratio {:.5f}\n"
       "  mean change in P(correct token) {:+.6f}\n",
-      d.method->name(), s.tokens, opt.window, s.kl_mean, s.kl_median, s.kl_p99, s.kl_max, s.top1_agreement,
+      d.method->name() + (weighting == WeightingKind::None ? "" : std::string(" (act-aware ") + act_aware + ")"),
+      s.tokens, opt.window, s.kl_mean, s.kl_median, s.kl_p99, s.kl_max, s.top1_agreement,
       s.ppl_base, s.ppl_quant, s.ppl_ratio, s.mean_delta_p);
   if (!json_out.empty()) {
     nlohmann::json j = {{"tokens", s.tokens},       {"window", opt.window},       {"method", d.method->name()},
@@ -84,6 +120,14 @@ int run_eval(const std::vector<std::string>& args) {
                         {"kl_max", s.kl_max},       {"top1_agreement", s.top1_agreement},
                         {"nll_base", s.nll_base},   {"nll_quant", s.nll_quant},   {"ppl_base", s.ppl_base},
                         {"ppl_quant", s.ppl_quant}, {"ppl_ratio", s.ppl_ratio},   {"mean_delta_p", s.mean_delta_p}};
+    j["act_aware"] = act_aware;
+    if (!calib_path.empty()) {
+      j["calib_tokens"] = calib_tokens;
+      nlohmann::json layers = nlohmann::json::array();
+      for (const auto& l : applied)
+        layers.push_back({{"name", l.name}, {"weight_error", l.weight_error}, {"output_error", l.output_error}});
+      j["layers"] = layers;
+    }
     write_file_atomic(json_out, j.dump(2) + "\n");
   }
   return 0;

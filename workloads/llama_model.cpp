@@ -28,8 +28,25 @@ void softmax_inplace(float* x, int n) {
 
 }  // namespace
 
+const std::array<const char*, 7>& LlamaModel::linear_kinds() {
+  static const std::array<const char*, 7> kinds = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+                                                   "self_attn.o_proj", "mlp.gate_proj",    "mlp.up_proj",
+                                                   "mlp.down_proj"};
+  return kinds;
+}
+
+void LlamaModel::observe(int layer, std::initializer_list<int> kinds, const Eigen::VectorXf& input) const {
+  if (!observer_) return;
+  for (int k : kinds) observer_(names_[static_cast<size_t>(layer)][static_cast<size_t>(k)], input);
+}
+
 LlamaModel::LlamaModel(LlamaWeights weights) : w_(std::move(weights)) {
   const LlamaConfig& c = w_.config;
+  for (int l = 0; l < c.n_layers; ++l) {
+    std::array<std::string, 7> n;
+    for (size_t k = 0; k < 7; ++k) n[k] = fmt::format("model.layers.{}.{}.weight", l, linear_kinds()[k]);
+    names_.push_back(std::move(n));
+  }
   const int kv_dim = c.kv_dim(), hs = c.head_dim();
   x_.resize(c.dim);
   q_.resize(c.dim);
@@ -66,6 +83,7 @@ const Eigen::VectorXf& LlamaModel::forward(int token, int pos) {
   for (int l = 0; l < c.n_layers; ++l) {
     const LlamaLayer& L = w_.layers[static_cast<size_t>(l)];
     rmsnorm(xb_, x_, L.rms_att, c.norm_eps);
+    observe(l, {0, 1, 2}, xb_);
     q_.noalias() = L.wq * xb_;
     auto k = key_cache_[static_cast<size_t>(l)].row(pos);
     auto v = value_cache_[static_cast<size_t>(l)].row(pos);
@@ -96,20 +114,24 @@ const Eigen::VectorXf& LlamaModel::forward(int token, int pos) {
       auto out = xb_.segment(h * hs, hs);
       for (int t = 0; t <= pos; ++t) out += att_(t) * vc.row(t).segment(kv_off, hs).transpose();
     }
+    observe(l, {3}, xb_);
     xb2_.noalias() = L.wo * xb_;
     x_ += xb2_;
     // SwiGLU MLP: w2( silu(w1 x) * (w3 x) ).
     rmsnorm(xb_, x_, L.rms_ffn, c.norm_eps);
+    observe(l, {4, 5}, xb_);
     hb_.noalias() = L.w1 * xb_;
     hb2_.noalias() = L.w3 * xb_;
     for (int i = 0; i < c.hidden_dim; ++i) {
       const float g = hb_(i);
       hb_(i) = g / (1.0f + std::exp(-g)) * hb2_(i);
     }
+    observe(l, {6}, hb_);
     xb_.noalias() = L.w2 * hb_;
     x_ += xb_;
   }
   rmsnorm(xb_, x_, w_.rms_final, c.norm_eps);
+  if (observer_) observer_("lm_head.weight", xb_);
   logits_.noalias() = w_.classifier() * xb_;
   return logits_;
 }
@@ -122,13 +144,11 @@ Matrix* LlamaModel::linear(const std::string& name) {
     }
     return &w_.wcls;
   }
-  static const char* kinds[] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
-                                "mlp.gate_proj",    "mlp.up_proj",      "mlp.down_proj"};
   for (int l = 0; l < w_.config.n_layers; ++l) {
     LlamaLayer& L = w_.layers[static_cast<size_t>(l)];
     Matrix* mats[] = {&L.wq, &L.wk, &L.wv, &L.wo, &L.w1, &L.w3, &L.w2};
-    for (int k = 0; k < 7; ++k)
-      if (name == fmt::format("model.layers.{}.{}.weight", l, kinds[k])) return mats[k];
+    for (size_t k = 0; k < 7; ++k)
+      if (name == names_[static_cast<size_t>(l)][k]) return mats[k];
   }
   return nullptr;
 }

@@ -4,6 +4,8 @@
 // pairs of adjacent dimensions within each head: the layout of llama2.c checkpoints;
 // Hugging Face q/k weights are permuted into it on load, see llama_hf.h), grouped-query
 // attention, SwiGLU MLP, shared or separate classifier.
+#include <array>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,16 @@ class LlamaModel {
   // lm_head.weight), e.g. with a decompressed approximation. Shapes must match.
   void set_linear(const std::string& name, const Matrix& w);
 
+  // Called with every linear layer's input vector during forward() (q, k and v share
+  // one input, as do gate and up); used to capture calibration activations.
+  using InputObserver = std::function<void(const std::string& linear_name, const Eigen::VectorXf& input)>;
+  void set_input_observer(InputObserver observer) { observer_ = std::move(observer); }
+
+  // The Hugging Face names of the linear layers: [layer][q, k, v, o, gate, up, down].
+  static const std::array<const char*, 7>& linear_kinds();
+
  private:
+  void observe(int layer, std::initializer_list<int> kinds, const Eigen::VectorXf& input) const;
   Matrix* linear(const std::string& name);
 
   LlamaWeights w_;
@@ -36,6 +47,8 @@ class LlamaModel {
   Eigen::VectorXf x_, xb_, xb2_, q_, hb_, hb2_, att_, logits_;
   std::vector<Matrix> key_cache_, value_cache_;  // per layer [seq_len][kv_dim]
   std::vector<float> rope_cos_, rope_sin_;       // [seq_len][head_dim / 2]
+  InputObserver observer_;
+  std::vector<std::array<std::string, 7>> names_;  // linear layer names, for the observer
 };
 
 // Index of the largest logit (the first on ties): greedy decoding.

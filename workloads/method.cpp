@@ -48,13 +48,17 @@ CompressedLayer Method::compress(const Matrix& w, const MethodOptions& opts) con
   return out;
 }
 
-LowRankFactors quantized_factors(const TruncatedSvd& t, int rows, int cols, const QuantSpec& spec) {
+LowRankFactors quantized_factors(const TruncatedSvd& t, const QuantSpec& spec, const MethodOptions& opts) {
   const Eigen::VectorXf root = t.sigma.cwiseSqrt();
   const Matrix at = (t.U * root.asDiagonal()).transpose();  // r x rows
-  const Matrix b = root.asDiagonal() * t.V.transpose();     // r x cols
-  (void)rows;
-  (void)cols;
+  Matrix b = root.asDiagonal() * t.V.transpose();           // r x cols
+  if (opts.weighted()) b = b * opts.weighting->t_inv;
   return LowRankFactors{quantize(at, spec), quantize(b, spec)};
+}
+
+Matrix weighted(const Matrix& r, const MethodOptions& opts) {
+  if (!opts.weighted()) return r;
+  return r * opts.weighting->t;
 }
 
 Eigen::VectorXf fake_quantize_vector(const Eigen::VectorXf& x, const QuantSpec& spec) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "act_weighting.h"
 #include "compressed_layer.h"
 #include "linalg/truncated_svd.h"
 #include "quantizer.h"
@@ -20,6 +21,10 @@ struct MethodOptions {
   int loftq_iters = 5;       // loftq only: T
   SvdEngine engine = SvdEngine::Fast;
   uint64_t seed = 0;
+  // Activation-aware variants of svd, lorc and itera decompose R T instead of R and
+  // map B back with T^-1 (see act_weighting.h); null or kind None = unweighted.
+  const ActWeighting* weighting = nullptr;
+  bool weighted() const { return weighting && weighting->kind != WeightingKind::None; }
 };
 
 class Method {
@@ -44,7 +49,10 @@ std::unique_ptr<Method> make_method(const std::string& name);
 
 // Shared building blocks of the methods.
 // Factors from a truncated SVD, with sqrt(sigma) on each side, quantized by `spec`.
-LowRankFactors quantized_factors(const TruncatedSvd& t, int rows, int cols, const QuantSpec& spec);
+// With a weighting, t is the SVD of R T and B is mapped back as B_T T^-1.
+LowRankFactors quantized_factors(const TruncatedSvd& t, const QuantSpec& spec, const MethodOptions& opts);
+// r T when the options are weighted, else r.
+Matrix weighted(const Matrix& r, const MethodOptions& opts);
 // Quantize-dequantize one vector as a single row under `spec` (per-vector scale).
 Eigen::VectorXf fake_quantize_vector(const Eigen::VectorXf& x, const QuantSpec& spec);
 

@@ -30,16 +30,24 @@ class IteraMethod final : public Method {
       out.dense = quantize(w, opts.weight);
       r0 = w - out.dense->dequantize();
     }
-    const Matrix& base = opts.form == Form::Compensated ? r0 : w;
+    // Activation-aware: iterate on R T; each right vector is mapped back, b = T^-T b_T,
+    // quantized in the original space, and its term subtracted as qa (T^T qb)^T.
+    const Matrix& unweighted = opts.form == Form::Compensated ? r0 : w;
+    Matrix scaled;
+    if (opts.weighted()) scaled = weighted(unweighted, opts);
+    const Matrix& base = opts.weighted() ? scaled : unweighted;
     auto solver = make_deflation_solver(opts.engine, base, opts.rank, opts.seed);
     Matrix at(opts.rank, rows), b(opts.rank, cols);
     for (int k = 0; k < opts.rank; ++k) {
       const Triplet t = solver->top();
       const float root = std::sqrt(t.sigma);
       at.row(k) = root * t.u.transpose();
-      b.row(k) = root * t.v.transpose();
+      Eigen::VectorXf bk = root * t.v;
+      if (opts.weighted()) bk = opts.weighting->t_inv.transpose() * bk;
+      b.row(k) = bk.transpose();
       const Eigen::VectorXf qa = fake_quantize_vector(at.row(k).transpose(), opts.factor);
-      const Eigen::VectorXf qb = fake_quantize_vector(b.row(k).transpose(), opts.factor);
+      Eigen::VectorXf qb = fake_quantize_vector(bk, opts.factor);
+      if (opts.weighted()) qb = opts.weighting->t.transpose() * qb;
       solver->deflate(qa, qb);
     }
     // Per-vector quantization of whole factor matrices gives the same codes as the

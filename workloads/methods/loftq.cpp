@@ -15,13 +15,12 @@ class LoftqMethod final : public Method {
   CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Compensated;
-    const int rows = static_cast<int>(w.rows()), cols = static_cast<int>(w.cols());
-    Matrix low_rank = Matrix::Zero(rows, cols);
+    Matrix low_rank = Matrix::Zero(w.rows(), w.cols());
     for (int t = 0; t < opts.loftq_iters; ++t) {
       out.dense = quantize(w - low_rank, opts.weight);
       const Matrix residual = w - out.dense->dequantize();
       const TruncatedSvd svd = truncated_svd(residual, opts.rank, opts.engine, opts.seed + static_cast<uint64_t>(t));
-      out.low_rank = quantized_factors(svd, rows, cols, opts.factor);
+      out.low_rank = quantized_factors(svd, opts.factor, MethodOptions{});  // loftq is unweighted
       low_rank = out.low_rank->product();
     }
     return out;

@@ -16,8 +16,8 @@ class LorcMethod final : public Method {
     out.form = Form::Compensated;
     out.dense = quantize(w, opts.weight);
     const Matrix residual = w - out.dense->dequantize();
-    const TruncatedSvd t = truncated_svd(residual, opts.rank, opts.engine, opts.seed);
-    out.low_rank = quantized_factors(t, static_cast<int>(w.rows()), static_cast<int>(w.cols()), opts.factor);
+    const TruncatedSvd t = truncated_svd(weighted(residual, opts), opts.rank, opts.engine, opts.seed);
+    out.low_rank = quantized_factors(t, opts.factor, opts);
     return out;
   }
 };

@@ -14,8 +14,8 @@ class SvdMethod final : public Method {
   CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Factorized;
-    const TruncatedSvd t = truncated_svd(w, opts.rank, opts.engine, opts.seed);
-    out.low_rank = quantized_factors(t, static_cast<int>(w.rows()), static_cast<int>(w.cols()), opts.factor);
+    const TruncatedSvd t = truncated_svd(weighted(w, opts), opts.rank, opts.engine, opts.seed);
+    out.low_rank = quantized_factors(t, opts.factor, opts);
     return out;
   }
 };
