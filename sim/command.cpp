@@ -13,6 +13,7 @@ namespace itera::cli {
 int run_decompose(const std::vector<std::string>& args);
 int run_shapes(const std::vector<std::string>& args);
 int run_generate(const std::vector<std::string>& args);
+int run_trace(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
@@ -21,6 +22,7 @@ const std::vector<Command>& commands() {
       {"generate", "generate text with a llama2.c model, optionally with decomposed weights", run_generate},
       {"eval", "KL divergence, top-1 agreement and perplexity of a compressed model vs full precision", run_eval},
       {"shapes", "list the built-in catalog of LLM layer shapes and their sources", run_shapes},
+      {"trace", "write the layer trace (one inference step) of a compressed model for the simulator", run_trace},
   };
   return all;
 }

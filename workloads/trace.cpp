@@ -208,7 +208,8 @@ class TraceValidator {
   void check_meta() const {
     for (const auto& [key, value] : t_.meta) {
       const bool key_ok = !key.empty() && key.find_first_of(" \t\r\n#") == std::string::npos;
-      if (!key_ok) throw Error(fmt::format("{}: bad metadata key {}: it must be one word without '#'", file_, excerpt(key)));
+      if (!key_ok)
+        throw Error(fmt::format("{}: bad metadata key {}: it must be one word without '#'", file_, excerpt(key)));
       if (value.find_first_of("#\n") != std::string::npos || trim(value) != value)
         throw Error(fmt::format("{}: metadata @{}: value {} must be one line without '#' or outer spaces", file_, key,
                                 excerpt(value)));
@@ -271,7 +272,8 @@ class TraceValidator {
         throw Error(fmt::format("{}: the input of an lr_up must be its lr_down, but '{}' is {}", where(i), src.name,
                                 op_kind_name(src.kind)));
       if (src.m != op.m || src.rank != op.rank)
-        throw Error(fmt::format("{}: lr_up and its lr_down '{}' must have the same M and rank (M {} vs {}, rank {} vs {})",
+        throw Error(fmt::format("{}: lr_up and its lr_down '{}' must have the same M and rank "
+                                "(M {} vs {}, rank {} vs {})",
                                 where(i), src.name, op.m, src.m, op.rank, src.rank));
     } else if (src.n != op.k || src.m != op.m) {
       throw Error(fmt::format("{}: consumes the output of '{}' (M = {}, N = {}), so it needs M = {} and K = {} "
@@ -338,7 +340,8 @@ void parse_meta(const std::string& content, int line, const std::string& file, T
   const std::string body = content.substr(content.find('@') + 1);
   size_t key_end = 0;
   while (key_end < body.size() && !is_space(body[key_end])) ++key_end;
-  if (key_end == 0) throw Error(fmt::format("{}:{}: metadata needs a key right after '@' (e.g. '@phase prefill')", file, line));
+  if (key_end == 0)
+    throw Error(fmt::format("{}:{}: metadata needs a key right after '@' (e.g. '@phase prefill')", file, line));
   t.meta.emplace_back(body.substr(0, key_end), trim(body.substr(key_end)));
 }
 
@@ -405,7 +408,8 @@ Trace read_trace(const std::string& path) { return parse_trace(read_file(path), 
 
 std::string format_trace(const Trace& t) {
   std::string out = std::string(kHeader) + "\n";
-  for (const auto& [key, value] : t.meta) out += value.empty() ? fmt::format("@{}\n", key) : fmt::format("@{} {}\n", key, value);
+  for (const auto& [key, value] : t.meta)
+    out += value.empty() ? fmt::format("@{}\n", key) : fmt::format("@{} {}\n", key, value);
   out += fmt::format("# columns: {}\n", kColumns);
 
   std::vector<std::vector<std::string>> rows;
@@ -434,6 +438,13 @@ std::string format_trace(const Trace& t) {
   return out;
 }
 
+std::string meta_value(const std::string& text) {
+  std::string out = text;
+  for (char& c : out)
+    if (c == '#' || c == '\n' || c == '\r') c = '_';
+  return trim(out);
+}
+
 // ---- building -----------------------------------------------------------------------
 
 int PhaseSpec::m() const { return phase == Prefill ? seq_len * batch : batch; }
@@ -453,7 +464,8 @@ void validate_phase(const PhaseSpec& p) {
   if (p.batch < 1) throw Error(fmt::format("--batch must be >= 1 (got {})", p.batch));
   if (p.abits < 2 || p.abits > 16) throw Error(fmt::format("--abits = {} is out of range; allowed: 2..16", p.abits));
   if (p.phase == PhaseSpec::Prefill && int64_t{p.seq_len} * p.batch > INT_MAX)
-    throw Error(fmt::format("--seq-len x --batch = {} x {} is too large; M must be <= {}", p.seq_len, p.batch, INT_MAX));
+    throw Error(
+        fmt::format("--seq-len x --batch = {} x {} is too large; M must be <= {}", p.seq_len, p.batch, INT_MAX));
 }
 
 namespace {
@@ -549,7 +561,9 @@ Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std
   for (const auto& layer : model.layers) {
     if (!layer.in_block && !include_head) continue;
     MethodOptions o = opts;
-    o.rank = low_rank ? ranks.rank_for(layer.name) : 0;
+    // As in `itera decompose`: a rank given to a method without one is an error.
+    const bool rank_given = ranks.default_rank >= 0 || !ranks.overrides.empty();
+    o.rank = low_rank || rank_given ? ranks.rank_for(layer.name) : 0;
     validate_layer_options(layer.name, layer.rows, layer.cols, *m, o);
     LayerPlan plan{layer.name, layer.rows, layer.cols, layer.repeat, std::nullopt, o.rank, o.factor, o.factor};
     if (dense) plan.dense = o.weight;

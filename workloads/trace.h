@@ -74,6 +74,10 @@ std::string format_trace(const Trace& t);
 // otherwise the op's index and name.
 void validate_trace(const Trace& t, const std::string& filename, const std::vector<int>& op_lines = {});
 
+// Makes free text (a file name, say) a valid metadata value: '#' and line breaks
+// become '_', outer whitespace is dropped.
+std::string meta_value(const std::string& text);
+
 // ---- building traces -------------------------------------------------------------
 
 struct PhaseSpec {
