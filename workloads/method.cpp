@@ -56,7 +56,7 @@ LowRankFactors quantized_factors(const TruncatedSvd& t, const QuantSpec& spec, c
   return LowRankFactors{quantize(at, spec), quantize(b, spec)};
 }
 
-Matrix weighted(const Matrix& r, const MethodOptions& opts) {
+Matrix apply_weighting(const Matrix& r, const MethodOptions& opts) {
   if (!opts.weighted()) return r;
   return r * opts.weighting->t;
 }

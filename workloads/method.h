@@ -52,7 +52,7 @@ std::unique_ptr<Method> make_method(const std::string& name);
 // With a weighting, t is the SVD of R T and B is mapped back as B_T T^-1.
 LowRankFactors quantized_factors(const TruncatedSvd& t, const QuantSpec& spec, const MethodOptions& opts);
 // r T when the options are weighted, else r.
-Matrix weighted(const Matrix& r, const MethodOptions& opts);
+Matrix apply_weighting(const Matrix& r, const MethodOptions& opts);
 // Quantize-dequantize one vector as a single row under `spec` (per-vector scale).
 Eigen::VectorXf fake_quantize_vector(const Eigen::VectorXf& x, const QuantSpec& spec);
 

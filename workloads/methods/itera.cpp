@@ -34,7 +34,7 @@ class IteraMethod final : public Method {
     // quantized in the original space, and its term subtracted as qa (T^T qb)^T.
     const Matrix& unweighted = opts.form == Form::Compensated ? r0 : w;
     Matrix scaled;
-    if (opts.weighted()) scaled = weighted(unweighted, opts);
+    if (opts.weighted()) scaled = apply_weighting(unweighted, opts);
     const Matrix& base = opts.weighted() ? scaled : unweighted;
     auto solver = make_deflation_solver(opts.engine, base, opts.rank, opts.seed);
     Matrix at(opts.rank, rows), b(opts.rank, cols);

@@ -16,7 +16,7 @@ class LorcMethod final : public Method {
     out.form = Form::Compensated;
     out.dense = quantize(w, opts.weight);
     const Matrix residual = w - out.dense->dequantize();
-    const TruncatedSvd t = truncated_svd(weighted(residual, opts), opts.rank, opts.engine, opts.seed);
+    const TruncatedSvd t = truncated_svd(apply_weighting(residual, opts), opts.rank, opts.engine, opts.seed);
     out.low_rank = quantized_factors(t, opts.factor, opts);
     return out;
   }

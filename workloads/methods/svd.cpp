@@ -14,7 +14,7 @@ class SvdMethod final : public Method {
   CompressedLayer compress_impl(const Matrix& w, const MethodOptions& opts) const override {
     CompressedLayer out;
     out.form = Form::Factorized;
-    const TruncatedSvd t = truncated_svd(weighted(w, opts), opts.rank, opts.engine, opts.seed);
+    const TruncatedSvd t = truncated_svd(apply_weighting(w, opts), opts.rank, opts.engine, opts.seed);
     out.low_rank = quantized_factors(t, opts.factor, opts);
     return out;
   }

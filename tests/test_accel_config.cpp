@@ -1,0 +1,526 @@
+// The accelerator config (sim/accel_config.h) and the DRAM presets
+// (sim/dram_presets.h). Error tests write small YAML files and check that each
+// message names the file, the 1-based line, the key path and what is allowed.
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "accel_config.h"
+#include "atomic_file.h"
+#include "dram_presets.h"
+#include "error.h"
+#include "test_support.h"
+
+namespace itera {
+namespace {
+
+using ::itera::testing::TempDir;
+
+// Whether `text` contains `part`; on failure shows both.
+::testing::AssertionResult has(const std::string& text, const std::string& part) {
+  if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "'" << part << "' not in: " << text;
+}
+
+const std::string kDefaultYamlPath = std::string(ITERA_SOURCE_DIR) + "/configs/default.yaml";
+
+// The values configs/default.yaml documents, written out independently.
+void expect_documented_defaults(const AccelConfig& c) {
+  EXPECT_EQ(c.clock_mhz, 200.0);
+  EXPECT_EQ(c.array.rows, 32);
+  EXPECT_EQ(c.array.cols, 32);
+  EXPECT_EQ(c.array.dataflow, Dataflow::WeightStationary);
+  EXPECT_EQ(c.array.timing, ArrayTiming::Overlapped);
+  EXPECT_EQ(c.pe.native_bits, 8);
+  EXPECT_TRUE(c.pe.pack_lower_bits);
+  EXPECT_FALSE(c.memory.ideal);
+  EXPECT_EQ(c.memory.dram.name, "ddr4-3200");
+  EXPECT_FALSE(c.memory.dram.is_simple());
+  EXPECT_EQ(c.memory.dram.simple.bandwidth_gbps, 25.6);
+  EXPECT_EQ(c.memory.dram.simple.latency_ns, 50.0);
+  for (const BufferConfig* b : {&c.buffers.weight, &c.buffers.input}) {
+    EXPECT_EQ(b->kb, 256);
+    EXPECT_EQ(b->banks, 8);
+    EXPECT_EQ(b->ports, 2);
+    EXPECT_TRUE(b->double_buffer);
+  }
+  EXPECT_EQ(c.buffers.output.kb, 128);
+  EXPECT_EQ(c.buffers.output.banks, 4);
+  EXPECT_EQ(c.buffers.output.ports, 2);
+  EXPECT_TRUE(c.buffers.output.double_buffer);
+  EXPECT_EQ(c.low_rank.datapath, LowRankDatapath::Shared);
+  EXPECT_EQ(c.low_rank.dedicated_rows, 8);
+  EXPECT_EQ(c.low_rank.dedicated_cols, 8);
+}
+
+// Writes `yaml` to <tmp>/accel.yaml and loads it.
+AccelConfig load_text(const TempDir& dir, const std::string& yaml) {
+  const std::string path = dir.file("accel.yaml");
+  write_file_atomic(path, yaml);
+  return load_accel_config(path);
+}
+
+// The message of the itera::Error that loading `yaml` throws ("" and a failure if none).
+std::string load_error(const std::string& yaml) {
+  TempDir dir;
+  try {
+    load_text(dir, yaml);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "no error for:\n" << yaml;
+  return "";
+}
+
+// ---- the default config ----
+
+TEST(AccelConfigDefault, DefaultYamlParsesToDocumentedValues) {
+  expect_documented_defaults(load_accel_config(kDefaultYamlPath));
+}
+
+TEST(AccelConfigDefault, EmbeddedDefaultParsesToDocumentedValues) {
+  expect_documented_defaults(default_accel_config());
+}
+
+TEST(AccelConfigDefault, DefaultConstructedIsTheDocumentedDefault) { expect_documented_defaults(AccelConfig{}); }
+
+TEST(AccelConfigDefault, EmbeddedDefaultEqualsFileByteForByte) {
+  EXPECT_EQ(default_accel_config_yaml(), read_file(kDefaultYamlPath));
+}
+
+TEST(AccelConfigDefault, DefaultDramIsDdr4_3200At25_6GBs) {
+  const AccelConfig c = default_accel_config();
+  EXPECT_EQ(c.memory.dram.timing().name, "ddr4-3200");
+  EXPECT_DOUBLE_EQ(c.memory.dram.peak_gbps(), 25.6);
+}
+
+// ---- valid files ----
+
+TEST(AccelConfigParse, EmptyMappingKeepsEveryDefault) {
+  TempDir dir;
+  expect_documented_defaults(load_text(dir, "{}\n"));
+}
+
+TEST(AccelConfigParse, OmittedKeysKeepTheirDefaults) {
+  TempDir dir;
+  const AccelConfig c = load_text(dir, "array:\n  rows: 64\nbuffers:\n  output: {kb: 64}\n");
+  EXPECT_EQ(c.array.rows, 64);
+  EXPECT_EQ(c.array.cols, 32);
+  EXPECT_EQ(c.array.dataflow, Dataflow::WeightStationary);
+  EXPECT_EQ(c.buffers.output.kb, 64);
+  EXPECT_EQ(c.buffers.output.banks, 4);
+  EXPECT_EQ(c.buffers.weight.kb, 256);
+  EXPECT_EQ(c.clock_mhz, 200.0);
+}
+
+TEST(AccelConfigParse, EveryKeyCanBeSet) {
+  TempDir dir;
+  const AccelConfig c = load_text(dir,
+                                  "clock_mhz: 1000.5\n"
+                                  "array: {rows: 128, cols: 16, dataflow: os, timing: classic}\n"
+                                  "pe: {native_bits: 4, pack_lower_bits: false}\n"
+                                  "memory:\n"
+                                  "  ideal: true\n"
+                                  "  dram: hbm2\n"
+                                  "  simple: {bandwidth_gbps: 100, latency_ns: 0}\n"
+                                  "buffers:\n"
+                                  "  weight: {kb: 1024, banks: 16, ports: 1, double_buffer: false}\n"
+                                  "  input: {kb: 1, banks: 1, ports: 16, double_buffer: false}\n"
+                                  "  output: {kb: 1048576, banks: 1024, ports: 4, double_buffer: true}\n"
+                                  "low_rank: {datapath: dedicated, dedicated_rows: 16, dedicated_cols: 4}\n");
+  EXPECT_EQ(c.clock_mhz, 1000.5);
+  EXPECT_EQ(c.array.rows, 128);
+  EXPECT_EQ(c.array.cols, 16);
+  EXPECT_EQ(c.array.dataflow, Dataflow::OutputStationary);
+  EXPECT_EQ(c.array.timing, ArrayTiming::Classic);
+  EXPECT_EQ(c.pe.native_bits, 4);
+  EXPECT_FALSE(c.pe.pack_lower_bits);
+  EXPECT_TRUE(c.memory.ideal);
+  EXPECT_EQ(c.memory.dram.name, "hbm2");
+  EXPECT_EQ(c.memory.dram.simple.bandwidth_gbps, 100.0);
+  EXPECT_EQ(c.memory.dram.simple.latency_ns, 0.0);
+  EXPECT_EQ(c.buffers.weight.kb, 1024);
+  EXPECT_EQ(c.buffers.weight.banks, 16);
+  EXPECT_EQ(c.buffers.weight.ports, 1);
+  EXPECT_FALSE(c.buffers.weight.double_buffer);
+  EXPECT_EQ(c.buffers.input.kb, 1);
+  EXPECT_EQ(c.buffers.input.ports, 16);
+  EXPECT_EQ(c.buffers.output.kb, 1048576);
+  EXPECT_EQ(c.buffers.output.banks, 1024);
+  EXPECT_EQ(c.low_rank.datapath, LowRankDatapath::Dedicated);
+  EXPECT_EQ(c.low_rank.dedicated_rows, 16);
+  EXPECT_EQ(c.low_rank.dedicated_cols, 4);
+}
+
+TEST(AccelConfigParse, InputStationaryDataflow) {
+  TempDir dir;
+  EXPECT_EQ(load_text(dir, "array: {dataflow: is}\n").array.dataflow, Dataflow::InputStationary);
+}
+
+TEST(AccelConfigParse, DramSimpleUsesMemorySimpleValues) {
+  TempDir dir;
+  const AccelConfig c =
+      load_text(dir, "memory:\n  dram: simple\n  simple:\n    bandwidth_gbps: 12.5\n    latency_ns: 80\n");
+  EXPECT_TRUE(c.memory.dram.is_simple());
+  EXPECT_EQ(c.memory.dram.simple.bandwidth_gbps, 12.5);
+  EXPECT_EQ(c.memory.dram.simple.latency_ns, 80.0);
+  EXPECT_EQ(c.memory.dram.peak_gbps(), 12.5);
+  EXPECT_THROW(c.memory.dram.timing(), Error);
+}
+
+TEST(AccelConfigParse, DramSimpleWithoutSimpleSectionUsesDefaults) {
+  TempDir dir;
+  const AccelConfig c = load_text(dir, "memory: {dram: simple}\n");
+  EXPECT_EQ(c.memory.dram.peak_gbps(), 25.6);
+  EXPECT_EQ(c.memory.dram.simple.latency_ns, 50.0);
+}
+
+TEST(AccelConfigParse, EachPresetNameIsAccepted) {
+  TempDir dir;
+  for (const char* name : {"ddr4-2400", "ddr4-3200", "lpddr4-3200", "hbm2"}) {
+    const AccelConfig c = load_text(dir, std::string("memory: {dram: ") + name + "}\n");
+    EXPECT_EQ(c.memory.dram.timing().name, name);
+  }
+}
+
+TEST(AccelConfigParse, ClockRangeIsHalfOpen) {
+  TempDir dir;
+  EXPECT_EQ(load_text(dir, "clock_mhz: 10000\n").clock_mhz, 10000.0);
+  EXPECT_EQ(load_text(dir, "clock_mhz: 0.001\n").clock_mhz, 0.001);
+}
+
+TEST(AccelConfigParse, DescribeSummarisesTheConfig) {
+  const std::string d = describe(default_accel_config());
+  EXPECT_TRUE(has(d, "32x32"));
+  EXPECT_TRUE(has(d, "ws"));
+  EXPECT_TRUE(has(d, "200 MHz"));
+  EXPECT_TRUE(has(d, "ddr4-3200"));
+  EXPECT_TRUE(has(d, "25.6 GB/s"));
+  EXPECT_TRUE(has(d, "256 KB"));
+  EXPECT_TRUE(has(d, "shared"));
+  TempDir dir;
+  const std::string s =
+      describe(load_text(dir, "memory: {ideal: true, dram: simple}\nlow_rank: {datapath: dedicated}\n"));
+  EXPECT_TRUE(has(s, "ideal"));
+  EXPECT_TRUE(has(s, "simple"));
+  EXPECT_TRUE(has(s, "dedicated 8x8"));
+}
+
+// ---- errors ----
+
+TEST(AccelConfigErrors, MissingFileNamesThePath) {
+  TempDir dir;
+  try {
+    load_accel_config(dir.file("nope.yaml"));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(has(e.what(), "nope.yaml"));
+  }
+}
+
+TEST(AccelConfigErrors, UnknownTopLevelKey) {
+  const std::string m = load_error("clock_mhz: 100\nclock: 5\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "'clock'"));
+  EXPECT_TRUE(has(m, "clock_mhz, array, pe, memory, buffers, low_rank"));
+}
+
+TEST(AccelConfigErrors, UnknownNestedKeyGivesFullPath) {
+  const std::string m = load_error("array:\n  rows: 16\n  colums: 16\n");
+  EXPECT_TRUE(has(m, "accel.yaml:3:"));
+  EXPECT_TRUE(has(m, "'array.colums'"));
+  EXPECT_TRUE(has(m, "rows, cols, dataflow, timing"));
+}
+
+TEST(AccelConfigErrors, UnknownKeyInsideFlowMapping) {
+  const std::string m = load_error("clock_mhz: 100\nbuffers:\n  input: {kb: 64, bank: 2}\n");
+  EXPECT_TRUE(has(m, "accel.yaml:3:"));
+  EXPECT_TRUE(has(m, "'buffers.input.bank'"));
+  EXPECT_TRUE(has(m, "kb, banks, ports, double_buffer"));
+}
+
+TEST(AccelConfigErrors, UnknownKeyThreeLevelsDown) {
+  const std::string m = load_error("memory:\n  dram: simple\n  simple:\n    bandwidth: 10\n");
+  EXPECT_TRUE(has(m, "accel.yaml:4:"));
+  EXPECT_TRUE(has(m, "'memory.simple.bandwidth'"));
+  EXPECT_TRUE(has(m, "bandwidth_gbps, latency_ns"));
+}
+
+TEST(AccelConfigErrors, DuplicateKey) {
+  const std::string m = load_error("array:\n  rows: 16\n  rows: 8\n");
+  EXPECT_TRUE(has(m, "accel.yaml:3:"));
+  EXPECT_TRUE(has(m, "duplicate key 'array.rows'"));
+  EXPECT_TRUE(has(m, "line 2"));
+}
+
+TEST(AccelConfigErrors, IntegerKeyGivenText) {
+  const std::string m = load_error("array:\n  rows: abc\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "array.rows"));
+  EXPECT_TRUE(has(m, "integer"));
+  EXPECT_TRUE(has(m, "'abc'"));
+}
+
+TEST(AccelConfigErrors, IntegerKeyGivenFraction) {
+  const std::string m = load_error("pe:\n  native_bits: 4.5\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "pe.native_bits"));
+  EXPECT_TRUE(has(m, "integer"));
+}
+
+TEST(AccelConfigErrors, QuotedNumberIsAString) {
+  const std::string m = load_error("array:\n  cols: \"32\"\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "array.cols"));
+  EXPECT_TRUE(has(m, "quoted string"));
+}
+
+TEST(AccelConfigErrors, EmptyValueIsNotANumber) {
+  const std::string m = load_error("array:\n  rows:\n  cols: 4\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "array.rows"));
+  EXPECT_TRUE(has(m, "got nothing"));
+}
+
+TEST(AccelConfigErrors, SectionGivenAScalar) {
+  const std::string m = load_error("clock_mhz: 100\narray: 5\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "array must be a mapping"));
+  EXPECT_TRUE(has(m, "rows, cols, dataflow, timing"));
+}
+
+TEST(AccelConfigErrors, SectionGivenASequence) {
+  const std::string m = load_error("buffers:\n  weight: [1, 2]\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "buffers.weight must be a mapping"));
+  EXPECT_TRUE(has(m, "a sequence"));
+}
+
+TEST(AccelConfigErrors, BooleanKeyGivenOtherText) {
+  const std::string m = load_error("memory:\n  ideal: yes\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "memory.ideal"));
+  EXPECT_TRUE(has(m, "boolean (true or false)"));
+}
+
+TEST(AccelConfigErrors, NumberKeyGivenText) {
+  const std::string m = load_error("clock_mhz: fast\n");
+  EXPECT_TRUE(has(m, "accel.yaml:1:"));
+  EXPECT_TRUE(has(m, "clock_mhz"));
+  EXPECT_TRUE(has(m, "number"));
+  EXPECT_TRUE(has(m, "(0, 10000]"));
+}
+
+TEST(AccelConfigErrors, NumberKeyGivenInfinity) {
+  const std::string m = load_error("memory:\n  simple: {bandwidth_gbps: inf}\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "memory.simple.bandwidth_gbps"));
+  EXPECT_TRUE(has(m, "number"));
+}
+
+struct RangeCase {
+  std::string yaml;
+  int line;
+  std::string path;
+  std::string allowed;
+};
+
+TEST(AccelConfigErrors, OutOfRangeValuesNameTheRange) {
+  const RangeCase cases[] = {
+      {"clock_mhz: 0\n", 1, "clock_mhz", "(0, 10000]"},
+      {"clock_mhz: 10000.5\n", 1, "clock_mhz", "(0, 10000]"},
+      {"clock_mhz: -5\n", 1, "clock_mhz", "(0, 10000]"},
+      {"array:\n  rows: 0\n", 2, "array.rows", "1..4096"},
+      {"array:\n  cols: 4097\n", 2, "array.cols", "1..4096"},
+      {"array:\n  rows: 99999999999999999999999\n", 2, "array.rows", "1..4096"},
+      {"pe:\n  native_bits: 1\n", 2, "pe.native_bits", "2..32"},
+      {"pe:\n  native_bits: 33\n", 2, "pe.native_bits", "2..32"},
+      {"buffers:\n  weight: {kb: 0}\n", 2, "buffers.weight.kb", "1..1048576"},
+      {"buffers:\n  input:\n    kb: 1048577\n", 3, "buffers.input.kb", "1..1048576"},
+      {"buffers:\n  output: {banks: 0}\n", 2, "buffers.output.banks", "1..1024"},
+      {"buffers:\n  output: {banks: 1025}\n", 2, "buffers.output.banks", "1..1024"},
+      {"buffers:\n  weight: {ports: 0}\n", 2, "buffers.weight.ports", "1..16"},
+      {"buffers:\n  weight: {ports: 17}\n", 2, "buffers.weight.ports", "1..16"},
+      {"memory:\n  simple:\n    bandwidth_gbps: 0\n", 3, "memory.simple.bandwidth_gbps", "> 0"},
+      {"memory:\n  simple:\n    latency_ns: -1\n", 3, "memory.simple.latency_ns", ">= 0"},
+      {"low_rank:\n  dedicated_rows: 0\n", 2, "low_rank.dedicated_rows", "1..4096"},
+      {"low_rank:\n  dedicated_cols: 5000\n", 2, "low_rank.dedicated_cols", "1..4096"},
+  };
+  for (const RangeCase& c : cases) {
+    SCOPED_TRACE(c.yaml);
+    const std::string m = load_error(c.yaml);
+    EXPECT_TRUE(has(m, "accel.yaml:" + std::to_string(c.line) + ":"));
+    EXPECT_TRUE(has(m, c.path + " = "));
+    EXPECT_TRUE(has(m, "out of range"));
+    EXPECT_TRUE(has(m, "allowed: " + c.allowed));
+  }
+}
+
+TEST(AccelConfigErrors, UnknownDataflowListsAllowed) {
+  const std::string m = load_error("array:\n  rows: 8\n  dataflow: rs\n");
+  EXPECT_TRUE(has(m, "accel.yaml:3:"));
+  EXPECT_TRUE(has(m, "array.dataflow = 'rs'"));
+  EXPECT_TRUE(has(m, "ws, os, is"));
+}
+
+TEST(AccelConfigErrors, UnknownTimingListsAllowed) {
+  const std::string m = load_error("array: {timing: fast}\n");
+  EXPECT_TRUE(has(m, "accel.yaml:1:"));
+  EXPECT_TRUE(has(m, "array.timing = 'fast'"));
+  EXPECT_TRUE(has(m, "overlapped, classic"));
+}
+
+TEST(AccelConfigErrors, UnknownDatapathListsAllowed) {
+  const std::string m = load_error("low_rank:\n  datapath: separate\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "low_rank.datapath = 'separate'"));
+  EXPECT_TRUE(has(m, "shared, dedicated"));
+}
+
+TEST(AccelConfigErrors, EnumGivenAMapping) {
+  const std::string m = load_error("array:\n  dataflow: {a: 1}\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "array.dataflow"));
+  EXPECT_TRUE(has(m, "ws, os, is"));
+}
+
+TEST(AccelConfigErrors, UnknownDramPresetListsKnownOnes) {
+  const std::string m = load_error("memory:\n  ideal: false\n  dram: ddr5-4800\n");
+  EXPECT_TRUE(has(m, "accel.yaml:3:"));
+  EXPECT_TRUE(has(m, "memory.dram = 'ddr5-4800'"));
+  EXPECT_TRUE(has(m, "ddr4-2400, ddr4-3200, lpddr4-3200, hbm2, simple"));
+}
+
+TEST(AccelConfigErrors, YamlSyntaxErrorGivesLine) {
+  const std::string m = load_error("clock_mhz: 100\narray:\n  rows: [1, 2\n  cols: 4\n");
+  EXPECT_TRUE(has(m, "accel.yaml:"));
+  EXPECT_TRUE(has(m, "YAML syntax error"));
+  const std::string bad_indent = load_error("array:\n  rows: 4\n cols: 4\n");
+  EXPECT_TRUE(has(bad_indent, "accel.yaml:3:"));
+  EXPECT_TRUE(has(bad_indent, "YAML syntax error"));
+}
+
+TEST(AccelConfigErrors, EmptyFile) {
+  const std::string m = load_error("");
+  EXPECT_TRUE(has(m, "accel.yaml"));
+  EXPECT_TRUE(has(m, "no settings"));
+  EXPECT_TRUE(has(load_error("# just a comment\n\n"), "no settings"));
+}
+
+TEST(AccelConfigErrors, TopLevelSequence) {
+  const std::string m = load_error("- rows: 4\n- cols: 4\n");
+  EXPECT_TRUE(has(m, "accel.yaml:1:"));
+  EXPECT_TRUE(has(m, "top level must be a mapping"));
+  EXPECT_TRUE(has(m, "a sequence"));
+}
+
+TEST(AccelConfigErrors, TopLevelScalar) {
+  const std::string m = load_error("\n32\n");
+  EXPECT_TRUE(has(m, "accel.yaml:2:"));
+  EXPECT_TRUE(has(m, "top level must be a mapping"));
+}
+
+TEST(AccelConfigErrors, MoreThanOneDocument) {
+  const std::string m = load_error("clock_mhz: 100\n---\nclock_mhz: 200\n");
+  EXPECT_TRUE(has(m, "accel.yaml:"));
+  EXPECT_TRUE(has(m, "more than one YAML document"));
+}
+
+TEST(AccelConfigErrors, ParseTextUsesTheGivenName) {
+  try {
+    parse_accel_config("array: {rows: -1}\n", "inline.yaml");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(has(e.what(), "inline.yaml:1:"));
+  }
+}
+
+// ---- DRAM presets ----
+
+TEST(DramPresets, TheFourDocumentedPresetsInOrder) {
+  EXPECT_EQ(dram_preset_names(), "ddr4-2400, ddr4-3200, lpddr4-3200, hbm2");
+  ASSERT_EQ(dram_presets().size(), 4u);
+}
+
+TEST(DramPresets, Ddr4_3200OneChannelPeakIs25_6) {
+  const DramTiming& t = find_dram_preset("ddr4-3200");
+  EXPECT_EQ(t.channels, 1);
+  EXPECT_EQ(t.bus_bits, 64);
+  EXPECT_NEAR(t.peak_gbps(), 8 * 3200 / 1000.0, 1e-12);
+  EXPECT_NEAR(t.peak_gbps(), 25.6, 1e-12);
+}
+
+TEST(DramPresets, Ddr4_2400OneChannelPeakIs19_2) {
+  const DramTiming& t = find_dram_preset("ddr4-2400");
+  EXPECT_EQ(t.channels, 1);
+  EXPECT_EQ(t.bus_bits, 64);
+  EXPECT_NEAR(t.peak_gbps(), 19.2, 1e-12);
+}
+
+TEST(DramPresets, Hbm2StackPeakIs256) {
+  const DramTiming& t = find_dram_preset("hbm2");
+  EXPECT_EQ(t.channels, 8);
+  EXPECT_EQ(t.bus_bits, 128);
+  EXPECT_EQ(t.data_rate_mts, 2000);
+  EXPECT_NEAR(t.peak_gbps(), 256.0, 1e-12);
+}
+
+TEST(DramPresets, Lpddr4TwoSixteenBitChannelsPeakIs12_8) {
+  const DramTiming& t = find_dram_preset("lpddr4-3200");
+  EXPECT_EQ(t.channels, 2);
+  EXPECT_EQ(t.bus_bits, 16);
+  EXPECT_NEAR(t.peak_gbps(), 12.8, 1e-12);
+}
+
+TEST(DramPresets, EveryPresetIsDoubleDataRate) {
+  for (const DramTiming& t : dram_presets()) {
+    SCOPED_TRACE(t.name);
+    EXPECT_NEAR(t.tck_ns * t.data_rate_mts / 1000.0, 2.0, 1e-12);
+  }
+}
+
+TEST(DramPresets, EveryPresetIsComplete) {
+  for (const DramTiming& t : dram_presets()) {
+    SCOPED_TRACE(t.name);
+    EXPECT_GT(t.banks, 0);
+    EXPECT_GT(t.row_bytes, 0);
+    EXPECT_GT(t.burst_length, 0);
+    EXPECT_GT(t.tCL, 0);
+    EXPECT_GT(t.tRCD, 0);
+    EXPECT_GT(t.tRP, 0);
+    EXPECT_GT(t.tRAS, t.tRCD);  // a row stays open at least until it can be read
+    EXPECT_GT(t.tREFI, t.tRFC);
+    EXPECT_FALSE(t.source.empty());
+  }
+}
+
+// JEDEC refresh intervals: 7.8 us for DDR4 at normal temperature, 3.9 us for
+// LPDDR4 (per-die all-bank refresh) and HBM2.
+TEST(DramPresets, RefreshIntervalsMatchJedec) {
+  EXPECT_NEAR(find_dram_preset("ddr4-2400").tREFI * find_dram_preset("ddr4-2400").tck_ns, 7800, 5);
+  EXPECT_NEAR(find_dram_preset("ddr4-3200").tREFI * find_dram_preset("ddr4-3200").tck_ns, 7800, 5);
+  EXPECT_NEAR(find_dram_preset("lpddr4-3200").tREFI * find_dram_preset("lpddr4-3200").tck_ns, 3900, 5);
+  EXPECT_NEAR(find_dram_preset("hbm2").tREFI * find_dram_preset("hbm2").tck_ns, 3900, 5);
+}
+
+// DDR4 8 Gb devices refresh in 350 ns (tRFC1).
+TEST(DramPresets, Ddr4RefreshTimeIs350ns) {
+  for (const char* name : {"ddr4-2400", "ddr4-3200"}) {
+    const DramTiming& t = find_dram_preset(name);
+    EXPECT_NEAR(t.tRFC * t.tck_ns, 350, 0.5) << name;
+  }
+}
+
+TEST(DramPresets, UnknownNameListsKnownOnes) {
+  try {
+    find_dram_preset("ddr5");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_TRUE(has(e.what(), "'ddr5'"));
+    EXPECT_TRUE(has(e.what(), "ddr4-2400, ddr4-3200, lpddr4-3200, hbm2"));
+  }
+}
+
+}  // namespace
+}  // namespace itera
