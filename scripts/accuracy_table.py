@@ -25,7 +25,7 @@ def configs():
     rows = []
     for bits in (8, 6, 4, 3):
         rows.append(("rtn", f"--method rtn --bits {bits}"))
-    for bits in (4, 3):
+    for bits in (8, 6, 4, 3):
         rows.append(("rtn g32", f"--method rtn --bits {bits} --group 32"))
     for rank in (4, 8):
         for fb in (4, 8):

@@ -123,8 +123,8 @@ LayerResult decompose_layer(const std::string& name, const Matrix& w, int repeat
 
   if (bound != BoundMode::Off) {
     const Matrix residual = res.layer.dense ? Matrix(w - res.layer.dense->dequantize()) : w;
-    res.ey_exact = bound == BoundMode::Exact || (bound == BoundMode::Auto && (opts.engine == SvdEngine::Exact ||
-                                                                            std::min(rows, cols) <= 1024));
+    res.ey_exact = res.layer.rank() == 0 || bound == BoundMode::Exact ||
+                   (bound == BoundMode::Auto && (opts.engine == SvdEngine::Exact || std::min(rows, cols) <= 1024));
     res.ey_rel_error = eckart_young_rel_error(residual, res.layer.rank(), wnorm, res.ey_exact, res.options.seed + 1);
   }
   return res;
