@@ -1,6 +1,12 @@
 // `itera decompose`: quantize and (iteratively) low-rank-decompose the linear
 // layers of a checkpoint, a synthetic matrix or a catalog shape; print a report.
+#include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <exception>
+#include <optional>
+#include <thread>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -28,6 +34,7 @@ struct DecomposeArgs {
   std::string json_out;
   std::string save;
   bool no_timing = false;
+  int jobs = 1;
 };
 
 std::string describe_source(const DecomposeArgs& a) {
@@ -53,7 +60,9 @@ int run_decompose(const std::vector<std::string>& args) {
     ("bound", po::value(&a.bound)->default_value("auto"), "Eckart-Young bound: auto (exact when min(rows,cols) <= 1024) | exact | fast | off")
     ("json", po::value(&a.json_out), "also write the report as JSON to this file")
     ("save", po::value(&a.save), "save the compressed layers (codes, scales, factors) to this safetensors file")
-    ("no-timing", po::bool_switch(&a.no_timing), "leave timings out, so reports are byte-identical across runs");
+    ("no-timing", po::bool_switch(&a.no_timing), "leave timings out, so reports are byte-identical across runs")
+    ("jobs,j", po::value(&a.jobs)->default_value(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+     "layers decomposed in parallel (results do not depend on it)");
   // clang-format on
   a.decomposition.add_to(desc, "itera");
   po::variables_map vm;
@@ -77,18 +86,41 @@ int run_decompose(const std::vector<std::string>& args) {
     validate_layer_options(l.name, l.rows, l.cols, method, o);
   }
 
+  if (a.jobs < 1) throw Error(fmt::format("--jobs must be >= 1 (got {})", a.jobs));
+  // Layers are independent: workers take the next one; results keep layer order, and
+  // each layer's seed depends only on its name, so the report does not depend on --jobs.
+  std::vector<std::optional<LayerResult>> results(layers.size());
+  std::vector<double> norms(layers.size());
+  std::vector<std::exception_ptr> errors(layers.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&]() {
+    for (size_t i = next++; i < layers.size(); i = next++) {
+      try {
+        MethodOptions o = base;
+        o.rank = ranks.rank_for(layers[i].name);
+        const Matrix w = layers[i].load();
+        norms[i] = std::sqrt(w.cast<double>().squaredNorm());
+        results[i] = decompose_layer(layers[i].name, w, layers[i].repeat, method, o, bound);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::min<int>(a.jobs, static_cast<int>(layers.size())); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& th : pool) th.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+
   DecomposeRun run;
   run.source = describe_source(a);
   run.timing = !a.no_timing;
+  run.weight_norms = norms;
   std::vector<SavedLayer> saved;
-  for (const auto& l : layers) {
-    MethodOptions o = base;
-    o.rank = ranks.rank_for(l.name);
-    const Matrix w = l.load();
-    LayerResult r = decompose_layer(l.name, w, l.repeat, method, o, bound);
-    run.weight_norms.push_back(std::sqrt(w.cast<double>().squaredNorm()));
-    if (!a.save.empty()) saved.push_back({r.layer, l.repeat});
-    run.layers.push_back(std::move(r));
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (!a.save.empty()) saved.push_back({results[i]->layer, layers[i].repeat});
+    run.layers.push_back(std::move(*results[i]));
   }
   // All output files appear together or not at all.
   StagedOutputs outputs;
