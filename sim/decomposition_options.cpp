@@ -62,6 +62,9 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
   if (include_head) layers.push_back({"lm_head.weight", model.weights().classifier(), 1});
   if (weighting != WeightingKind::None && !grams)
     throw Error("activation-aware decomposition needs calibration text (--calib-text)");
+  if (weighting != WeightingKind::None && !d.method->supports_weighting())
+    throw Error(fmt::format("method '{}' has no activation-aware variant; --act-aware works with svd, lorc and itera",
+                            d.method->name()));
   for (const auto& l : layers) {
     MethodOptions o = d.options;
     o.rank = d.ranks.rank_for(l.name);

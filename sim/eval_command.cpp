@@ -1,5 +1,7 @@
 // `itera eval`: KL divergence, top-1 agreement and perplexity of a compressed model
 // against the full-precision one on the same token windows of a text file.
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -78,12 +80,17 @@ int run_eval(const std::vector<std::string>& args) {
   if (weighting != WeightingKind::None && calib_path.empty())
     throw Error("--act-aware " + act_aware + " needs calibration text: give --calib-text FILE");
   if (calib_tokens < 1) throw Error(fmt::format("--calib-tokens must be >= 1 (got {})", calib_tokens));
+  if (calib_path.empty() && !vm["calib-tokens"].defaulted())
+    throw Error("--calib-tokens needs --calib-text");
 
   // Calibration activations, kept apart from the evaluated tokens.
   std::map<std::string, InputGram> grams;
+  int64_t calib_used = 0;
   if (!calib_path.empty()) {
-    std::vector<int> calib = calib_path == text_path ? tokens : tokenize(calib_path);
-    if (calib_path == text_path) {
+    std::error_code ec;
+    const bool same_file = std::filesystem::equivalent(calib_path, text_path, ec);
+    std::vector<int> calib = same_file ? tokens : tokenize(calib_path);
+    if (same_file) {
       if (tokens.size() < static_cast<size_t>(calib_tokens) + static_cast<size_t>(opt.max_tokens))
         throw Error(fmt::format("'{}' has {} tokens: too few to hold {} calibration tokens after {} evaluated ones; "
                                 "lower --calib-tokens or --max-tokens, or give a separate --calib-text",
@@ -91,6 +98,7 @@ int run_eval(const std::vector<std::string>& args) {
       calib.assign(tokens.end() - calib_tokens, tokens.end());
       tokens.resize(tokens.size() - static_cast<size_t>(calib_tokens));
     }
+    calib_used = std::min<int64_t>(calib_tokens, static_cast<int64_t>(calib.size()));
     grams = collect_input_grams(base, calib, opt.window, calib_tokens);
   }
 
@@ -122,7 +130,7 @@ int run_eval(const std::vector<std::string>& args) {
                         {"ppl_quant", s.ppl_quant}, {"ppl_ratio", s.ppl_ratio},   {"mean_delta_p", s.mean_delta_p}};
     j["act_aware"] = act_aware;
     if (!calib_path.empty()) {
-      j["calib_tokens"] = calib_tokens;
+      j["calib_tokens"] = calib_used;  // what was captured (the text may be shorter than asked)
       nlohmann::json layers = nlohmann::json::array();
       for (const auto& l : applied)
         layers.push_back({{"name", l.name}, {"weight_error", l.weight_error}, {"output_error", l.output_error}});

@@ -69,7 +69,15 @@ int run_generate(const std::vector<std::string>& args) {
 
   LlamaModel model(load_llama(model_path));
   const Tokenizer tok = Tokenizer::load(tokenizer_path, model.config().vocab_size);
-  if (dec.method != "none") apply_decomposition(model, resolve_decomposition(dec, seed), include_head);
+  if (dec.method == "none") {
+    // Options that only matter with a decomposition must not be silently ignored.
+    for (const char* opt : {"bits", "factor-bits", "rank", "granularity", "group", "asym", "factor-group", "form",
+                            "loftq-iters", "svd-engine", "include-head"})
+      if (vm.count(opt) && !vm[opt].defaulted())
+        throw Error(fmt::format("--{} needs --method (rtn, svd, itera, lorc or loftq)", opt));
+  } else {
+    apply_decomposition(model, resolve_decomposition(dec, seed), include_head);
+  }
 
   const std::vector<int> prompt_tokens = tok.encode(prompt, true, false);
   const int total = static_cast<int>(prompt_tokens.size()) + steps - 1;

@@ -40,7 +40,11 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   }
 }
 
-void StagedOutputs::add(std::string path, std::string bytes) { files_.emplace_back(std::move(path), std::move(bytes)); }
+void StagedOutputs::add(std::string path, std::string bytes) {
+  for (const auto& f : files_)
+    if (f.first == path) throw Error(fmt::format("two outputs were given the same file '{}'", path));
+  files_.emplace_back(std::move(path), std::move(bytes));
+}
 
 void StagedOutputs::commit() {
   std::vector<std::string> temps;

@@ -1,5 +1,6 @@
 #include "compressed_io.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -21,12 +22,13 @@ json spec_json(const QuantSpec& s) {
           {"group", s.group}};
 }
 
-QuantSpec spec_from_json(const json& j) {
+QuantSpec spec_from_json(const json& j, const std::string& what, bool allow_fp16) {
   QuantSpec s;
   s.bits = j.at("bits").get<int>();
   s.symmetric = j.at("symmetric").get<bool>();
   s.granularity = parse_granularity(j.at("granularity").get<std::string>());
   s.group = j.at("group").get<int>();
+  validate_quant_spec(s, what, allow_fp16);  // a hand-edited file must not reach the quantizer's arithmetic
   return s;
 }
 
@@ -91,7 +93,12 @@ QuantizedMatrix read_quantized(const SafetensorsFile& f, const std::string& pref
     expect_shape(prefix + ".zeros", q.scale_rows, q.scale_cols);
     const std::string zeros = f.read_raw(prefix + ".zeros");
     q.zeros.resize(zeros.size());
-    for (size_t i = 0; i < zeros.size(); ++i) q.zeros[i] = static_cast<int16_t>(static_cast<uint8_t>(zeros[i]));
+    for (size_t i = 0; i < zeros.size(); ++i) {
+      q.zeros[i] = static_cast<int16_t>(static_cast<uint8_t>(zeros[i]));
+      if (q.zeros[i] > spec.qmax())
+        throw Error(fmt::format("'{}': tensor '{}' zero point {} = {} exceeds the {}-bit maximum {}", f.path(),
+                                prefix + ".zeros", i, q.zeros[i], spec.bits, spec.qmax()));
+    }
   }
   return q;
 }
@@ -153,10 +160,13 @@ std::vector<SavedLayer> load_compressed(const std::string& path) {
       l.cols = meta.at("cols").get<int>();
       s.repeat = meta.at("repeat").get<int>();
       const int rank = meta.at("rank").get<int>();
+      if (l.rows < 1 || l.cols < 1 || s.repeat < 1 || rank < 0 || rank > std::min(l.rows, l.cols))
+        throw Error(fmt::format("'{}': layer '{}' has invalid metadata (rows {}, cols {}, repeat {}, rank {})", path,
+                                name, l.rows, l.cols, s.repeat, rank));
       if (!meta.at("dense").is_null())
-        l.dense = read_quantized(f, name + ".D", spec_from_json(meta.at("dense")), l.rows, l.cols);
+        l.dense = read_quantized(f, name + ".D", spec_from_json(meta.at("dense"), "'" + path + "' layer '" + name + "' dense bits", false), l.rows, l.cols);
       if (!meta.at("factor").is_null()) {
-        const QuantSpec fs = spec_from_json(meta.at("factor"));
+        const QuantSpec fs = spec_from_json(meta.at("factor"), "'" + path + "' layer '" + name + "' factor bits", true);
         l.low_rank = LowRankFactors{read_quantized(f, name + ".A", fs, rank, l.rows),
                                     read_quantized(f, name + ".B", fs, rank, l.cols)};
       }

@@ -85,20 +85,20 @@ void validate_layer_options(const std::string& layer, int rows, int cols, const 
 }
 
 double eckart_young_rel_error(const Matrix& r_mat, int rank, double ref_norm, bool exact, uint64_t seed) {
+  if (rank >= std::min(r_mat.rows(), r_mat.cols())) return 0.0;
+  if (exact && rank > 0) {
+    // Sum the discarded singular values directly: ||R||^2 - sum_{i<=r} sigma_i^2 cancels badly near full rank.
+    const Eigen::VectorXf s = singular_values(r_mat);
+    return std::sqrt(s.tail(s.size() - rank).cast<double>().squaredNorm()) / ref_norm;
+  }
   const double total = r_mat.cast<double>().squaredNorm();
   double captured = 0.0;
   if (rank > 0) {
-    Eigen::VectorXf s;
-    if (exact) {
-      s = singular_values(r_mat).head(rank);
-    } else {
-      RandomizedOptions o;
-      o.oversample = std::max(16, rank / 2);
-      o.tol = 1e-6;
-      o.min_iterations = 4;
-      s = randomized_truncated_svd(r_mat, rank, seed, o).sigma;
-    }
-    captured = s.cast<double>().squaredNorm();
+    RandomizedOptions o;
+    o.oversample = std::max(16, rank / 2);
+    o.tol = 1e-6;
+    o.min_iterations = 4;
+    captured = randomized_truncated_svd(r_mat, rank, seed, o).sigma.cast<double>().squaredNorm();
   }
   return std::sqrt(std::max(0.0, total - captured)) / ref_norm;
 }

@@ -33,6 +33,8 @@ class Method {
   virtual std::string name() const = 0;
   virtual std::string summary() const = 0;
   virtual bool uses_rank() const { return true; }
+  // svd, lorc and itera have activation-aware variants (MethodOptions::weighting).
+  virtual bool supports_weighting() const { return false; }
   // True when the method quantizes a dense part at opts.weight.
   virtual bool uses_dense(const MethodOptions& opts) const = 0;
   // Compresses w; the result carries rows, cols and the method name (not the layer name).

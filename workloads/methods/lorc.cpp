@@ -8,6 +8,7 @@ class LorcMethod final : public Method {
  public:
   std::string name() const override { return "lorc"; }
   std::string summary() const override { return "one-shot SVD of the residual W - Q_b(W) (ZeroQuant-V2 LoRC)"; }
+  bool supports_weighting() const override { return true; }
   bool uses_dense(const MethodOptions&) const override { return true; }
 
  protected:

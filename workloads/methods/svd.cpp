@@ -8,6 +8,7 @@ class SvdMethod final : public Method {
  public:
   std::string name() const override { return "svd"; }
   std::string summary() const override { return "truncated SVD, then quantize the factors: W ~ Q_f(A) Q_f(B)"; }
+  bool supports_weighting() const override { return true; }
   bool uses_dense(const MethodOptions&) const override { return false; }
 
  protected:
