@@ -16,6 +16,13 @@ bool parse_options(const std::string& command, const std::string& usage, const p
       return false;
     }
   }
+  // Boost parses "-1" into an unsigned seed by wrapping it to 2^64 - 1; refuse it.
+  for (size_t i = 0; i < args.size(); ++i) {
+    const bool inline_value = args[i].rfind("--seed=", 0) == 0;
+    const std::string value = inline_value ? args[i].substr(7) : (args[i] == "--seed" && i + 1 < args.size() ? args[i + 1] : "");
+    if (!value.empty() && value[0] == '-')
+      throw Error(fmt::format("--seed must be a non-negative integer (got '{}'); see 'itera {} --help'", value, command));
+  }
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
     po::notify(vm);

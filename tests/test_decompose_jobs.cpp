@@ -41,3 +41,18 @@ TEST(DecomposeJobs, ReportIsIndependentOfJobCount) {
 
 }  // namespace
 }  // namespace itera
+
+namespace itera {
+namespace {
+
+TEST(CliSeed, NegativeSeedIsRejected) {
+  for (const char* form : {"--seed -1", "--seed=-5"}) {
+    const auto r = testing::run_cli(std::string("decompose --synthetic 5x5 --method rtn ") + form);
+    EXPECT_NE(r.exit_code, 0) << form;
+    EXPECT_NE(r.err.find("non-negative"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(testing::run_cli("decompose --synthetic 5x5 --method rtn --seed 7").exit_code, 0);
+}
+
+}  // namespace
+}  // namespace itera
