@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "error.h"
-#include "rng.h"
 
 namespace itera::cli {
 
@@ -74,7 +73,6 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
   for (const auto& l : layers) {
     MethodOptions o = d.options;
     o.rank = d.ranks.rank_for(l.name);
-    o.seed = d.options.seed ^ stable_hash(l.name);
     const InputGram* g = nullptr;
     if (grams) {
       auto it = grams->find(l.name);
@@ -83,10 +81,12 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
     }
     const ActWeighting wt = g ? make_weighting(weighting, g->gram, g->count) : ActWeighting{};
     o.weighting = &wt;
-    const Matrix w_hat = d.method->compress(l.w, o).reconstruct();
+    // The same per-layer path as `itera decompose` (per-name seed, validation), without the bound.
+    const LayerResult r = decompose_layer(l.name, l.w, 1, *d.method, o, BoundMode::Off);
+    const Matrix w_hat = r.layer.reconstruct();
     AppliedLayer a;
     a.name = l.name;
-    a.weight_error = (l.w - w_hat).norm() / std::max(1e-30f, l.w.norm());
+    a.weight_error = r.rel_error;
     if (g) a.output_error = output_rel_error(l.w, w_hat, g->gram);
     model.set_linear(l.name, w_hat);
     out.push_back(a);
