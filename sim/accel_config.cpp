@@ -27,7 +27,7 @@ namespace {
 // program runs without its source tree and the documented defaults are the real ones.
 const char* const kDefaultYaml = R"yaml(# itera-sim accelerator configuration: the defaults, used when a command gets no
 # --config. A config file may leave out any key; see configs/README.md.
-clock_mhz: 200
+clock_mhz: 1000
 array:
   rows: 32
   cols: 32
@@ -43,9 +43,9 @@ memory:
     bandwidth_gbps: 25.6
     latency_ns: 50
 buffers:
-  weight: {kb: 256, banks: 8, ports: 2, double_buffer: true}
-  input:  {kb: 256, banks: 8, ports: 2, double_buffer: true}
-  output: {kb: 128, banks: 4, ports: 2, double_buffer: true}
+  weight: {kb: 256, banks: 8, ports: 2, width_bytes: 16, double_buffer: true}
+  input:  {kb: 256, banks: 8, ports: 2, width_bytes: 16, double_buffer: true}
+  output: {kb: 128, banks: 4, ports: 2, width_bytes: 16, double_buffer: true}
 low_rank:
   datapath: shared      # shared (low-rank GEMMs on the main array) | dedicated (a second array, concurrent)
   dedicated_rows: 8
@@ -249,6 +249,7 @@ Fields buffer_fields(BufferConfig& c, const Reader& r) {
       {"kb", [&](auto& k, auto& v, auto& p) { c.kb = r.integer(k, v, p, 1, 1048576); }},
       {"banks", [&](auto& k, auto& v, auto& p) { c.banks = r.integer(k, v, p, 1, 1024); }},
       {"ports", [&](auto& k, auto& v, auto& p) { c.ports = r.integer(k, v, p, 1, 16); }},
+      {"width_bytes", [&](auto& k, auto& v, auto& p) { c.width_bytes = r.integer(k, v, p, 1, 4096); }},
       {"double_buffer", [&](auto& k, auto& v, auto& p) { c.double_buffer = r.boolean(k, v, p); }},
   };
 }
@@ -302,7 +303,7 @@ YAML::Node load_document(const std::string& text, const std::string& filename, c
 }
 
 std::string describe_buffer(const char* name, const BufferConfig& b) {
-  return fmt::format("{} {} KB ({} banks, {} ports{})", name, b.kb, b.banks, b.ports,
+  return fmt::format("{} {} KB ({} banks x {} ports x {} B{})", name, b.kb, b.banks, b.ports, b.width_bytes,
                      b.double_buffer ? ", double-buffered" : "");
 }
 

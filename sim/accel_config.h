@@ -64,6 +64,7 @@ struct BufferConfig {
   int banks = 8;
   int ports = 2;  // accesses per cycle per bank
   bool double_buffer = true;
+  int width_bytes = 16;  // bytes one port moves per access (the bank word)
 };
 
 struct BuffersConfig {
@@ -79,7 +80,7 @@ struct LowRankConfig {
 };
 
 struct AccelConfig {
-  double clock_mhz = 200;
+  double clock_mhz = 1000;
   ArrayConfig array;
   PeConfig pe;
   MemoryConfig memory;

@@ -15,6 +15,8 @@ int run_shapes(const std::vector<std::string>& args);
 int run_generate(const std::vector<std::string>& args);
 int run_trace(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
+int run_simulate(const std::vector<std::string>& args);
+int run_sweep(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
@@ -23,6 +25,8 @@ const std::vector<Command>& commands() {
       {"eval", "KL divergence, top-1 agreement and perplexity of a compressed model vs full precision", run_eval},
       {"shapes", "list the built-in catalog of LLM layer shapes and their sources", run_shapes},
       {"trace", "write the layer trace (one inference step) of a compressed model for the simulator", run_trace},
+      {"simulate", "run a layer trace (or SCALE-Sim GEMM topology) on the SystemC accelerator model", run_simulate},
+      {"sweep", "simulate one trace over a grid of accelerator configs (worker processes, resumable)", run_sweep},
   };
   return all;
 }

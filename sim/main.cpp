@@ -1,3 +1,12 @@
+#include <cstdlib>
+
 #include "command.h"
 
-int main(int argc, char** argv) { return itera::cli::run_itera(argc, argv); }
+// libsystemc expects the program to define sc_main; itera has its own main() and
+// starts the kernel itself (models/accelerator.cpp), so this entry is never used.
+extern "C" int sc_main(int, char**) { return 0; }
+
+int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);  // keep reports free of the kernel banner
+  return itera::cli::run_itera(argc, argv);
+}

@@ -9,7 +9,8 @@
 namespace itera::cli {
 
 bool parse_options(const std::string& command, const std::string& usage, const po::options_description& desc,
-                   const std::vector<std::string>& args, po::variables_map& vm) {
+                   const std::vector<std::string>& args, po::variables_map& vm,
+                   const po::positional_options_description* positional) {
   for (const auto& a : args) {
     if (a == "--help" || a == "-h") {
       std::cout << usage << "\n\n" << desc << "\n";
@@ -24,7 +25,10 @@ bool parse_options(const std::string& command, const std::string& usage, const p
       throw Error(fmt::format("--seed must be a non-negative integer (got '{}'); see 'itera {} --help'", value, command));
   }
   try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::command_line_parser parser(args);
+    parser.options(desc);
+    if (positional != nullptr) parser.positional(*positional);
+    po::store(parser.run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw Error(fmt::format("{}; see 'itera {} --help'", e.what(), command));

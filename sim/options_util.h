@@ -14,6 +14,7 @@ namespace po = boost::program_options;
 // Parses args against desc; throws itera::Error with Boost's message and a hint.
 // Returns false when --help was given (after printing usage + desc to stdout).
 bool parse_options(const std::string& command, const std::string& usage, const po::options_description& desc,
-                   const std::vector<std::string>& args, po::variables_map& vm);
+                   const std::vector<std::string>& args, po::variables_map& vm,
+                   const po::positional_options_description* positional = nullptr);
 
 }  // namespace itera::cli

@@ -27,7 +27,7 @@ const std::string kDefaultYamlPath = std::string(ITERA_SOURCE_DIR) + "/configs/d
 
 // The values configs/default.yaml documents, written out independently.
 void expect_documented_defaults(const AccelConfig& c) {
-  EXPECT_EQ(c.clock_mhz, 200.0);
+  EXPECT_EQ(c.clock_mhz, 1000.0);
   EXPECT_EQ(c.array.rows, 32);
   EXPECT_EQ(c.array.cols, 32);
   EXPECT_EQ(c.array.dataflow, Dataflow::WeightStationary);
@@ -111,7 +111,7 @@ TEST(AccelConfigParse, OmittedKeysKeepTheirDefaults) {
   EXPECT_EQ(c.buffers.output.kb, 64);
   EXPECT_EQ(c.buffers.output.banks, 4);
   EXPECT_EQ(c.buffers.weight.kb, 256);
-  EXPECT_EQ(c.clock_mhz, 200.0);
+  EXPECT_EQ(c.clock_mhz, 1000.0);
 }
 
 TEST(AccelConfigParse, EveryKeyCanBeSet) {
@@ -194,7 +194,7 @@ TEST(AccelConfigParse, DescribeSummarisesTheConfig) {
   const std::string d = describe(default_accel_config());
   EXPECT_TRUE(has(d, "32x32"));
   EXPECT_TRUE(has(d, "ws"));
-  EXPECT_TRUE(has(d, "200 MHz"));
+  EXPECT_TRUE(has(d, "1000 MHz"));
   EXPECT_TRUE(has(d, "ddr4-3200"));
   EXPECT_TRUE(has(d, "25.6 GB/s"));
   EXPECT_TRUE(has(d, "256 KB"));

@@ -47,3 +47,7 @@ CliResult run_cli(const std::string& args) {
 }
 
 }  // namespace itera::testing
+
+// libsystemc expects the program to define sc_main; the tests never start the kernel
+// in-process (simulations run the itera binary), so it is never called.
+extern "C" int sc_main(int, char**) { return 0; }

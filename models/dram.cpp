@@ -1,0 +1,111 @@
+#include "dram.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace itera::hw {
+
+Dram::Dram(const sc_core::sc_module_name& name, std::unique_ptr<MemoryCore> core, Fidelity fidelity,
+           const Clocking& clocking, sc_core::sc_clock* clock, SimFailure* failure)
+    : sc_module(name),
+      socket("socket"),
+      core_(std::move(core)),
+      fidelity_(fidelity),
+      clocking_(clocking),
+      failure_(failure),
+      ratio_(clocking.period_ns() / core_->clock_ns()),
+      busy_sig_("busy") {
+  socket.register_b_transport(this, &Dram::b_transport);
+  if (fidelity_ == Fidelity::Cycle) {
+    if (clock == nullptr) throw Error("internal: the cycle fidelity needs a clock");
+    SC_METHOD(on_clock);
+    sensitive << clock->posedge_event();
+    dont_initialize();
+  }
+}
+
+double Dram::peak_bytes_per_cycle() const { return core_->peak_bytes_per_tick() * ratio_; }
+
+uint64_t Dram::core_tick_at(int64_t cycle) const {
+  return static_cast<uint64_t>(std::floor(static_cast<double>(cycle) * ratio_ + 1e-9));
+}
+
+int64_t Dram::first_cycle_reaching(uint64_t tick) const {
+  auto e = static_cast<int64_t>(std::ceil(static_cast<double>(tick) / ratio_));
+  while (core_tick_at(e) < tick) ++e;
+  while (e > 0 && core_tick_at(e - 1) >= tick) --e;
+  return e;
+}
+
+std::string Dram::status() const {
+  if (!busy_) return "idle";
+  return fmt::format("serving a transfer of {} bytes at 0x{:x}", current_bytes_, current_addr_);
+}
+
+void Dram::on_clock() {
+  if (!in_flight_) return;
+  const uint64_t target = core_tick_at(clocking_.now_cycle());
+  while (core_->now() < target && !core_->idle()) core_->tick();
+  if (core_->idle() && !drop_responses) {
+    in_flight_ = false;
+    answered_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void Dram::b_transport(int /*id*/, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+  // Honour an annotated delay (a loosely-timed initiator), then queue behind earlier transfers.
+  if (delay > sc_core::SC_ZERO_TIME) {
+    sc_core::wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+  }
+  while (busy_) sc_core::wait(free_);
+  busy_ = true;
+  busy_sig_.write(true);
+  const bool write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
+  const uint64_t bytes = trans.get_data_length();
+  current_addr_ = trans.get_address();
+  current_bytes_ = bytes;
+  if (bytes == 0 || (trans.get_command() != tlm::TLM_READ_COMMAND && !write)) {
+    trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+  } else {
+    const int64_t start = clocking_.now_cycle();
+    const MemoryStats before = core_->stats();
+    const uint64_t at = core_tick_at(start);
+    if (core_->now() < at) core_->skip_to(at);
+    core_->submit(trans.get_address(), bytes, write);
+    if (fidelity_ == Fidelity::Fast) {
+      core_->run_until_idle();
+      if (drop_responses) sc_core::wait(answered_);  // never notified: the kernel runs out of events
+      sc_core::wait(clocking_.cycles(first_cycle_reaching(core_->now()) - start));
+    } else {
+      in_flight_ = true;
+      // A transfer can take at most this long even if every burst were a row conflict
+      // stuck behind refreshes; beyond it the request is lost.
+      const double bound_ns = 1e5 + static_cast<double>(bytes) * 50.0;
+      sc_core::wait(sc_core::sc_time(bound_ns, sc_core::SC_NS), answered_);
+      if (in_flight_) {
+        failure_->raise(fmt::format("deadlock: DRAM block '{}' lost a {} request of {} bytes at 0x{:x}: no "
+                                    "answer after {:.0f} ns",
+                                    name(), write ? "write" : "read", bytes, trans.get_address(), bound_ns));
+        trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
+      }
+    }
+    if (auto* info = trans.get_extension<DramTransferInfo>()) {
+      const MemoryStats& after = core_->stats();
+      info->bursts = after.bursts - before.bursts;
+      info->row_hits = after.row_hits - before.row_hits;
+      info->row_misses = after.row_misses - before.row_misses;
+      info->row_conflicts = after.row_conflicts - before.row_conflicts;
+    }
+    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+  }
+  busy_ = false;
+  busy_sig_.write(false);
+  free_.notify(sc_core::SC_ZERO_TIME);
+}
+
+}  // namespace itera::hw

@@ -1,0 +1,75 @@
+#pragma once
+// The DRAM block: a TLM-2.0 target that serves the DMA controllers' transfers with a
+// MemoryCore (memory_core.h: the banked DRAM model of a preset, or the simple
+// bandwidth + latency model). Any other TLM-2.0 target with a blocking transport can
+// replace it (bind it to the DMA controllers' initiator sockets instead).
+//
+// Transfers are served one at a time in arrival order (each is many bursts, which the
+// core schedules across channels and banks). The core runs on its own clock; its tick
+// count follows kernel time: at accelerator cycle e it has reached DRAM tick
+// floor(e * T_accel / T_dram).
+//   cycle fidelity: an SC_METHOD on every accelerator clock edge ticks the core up to
+//     the current time, one DRAM clock at a time (the scheduler issues commands each
+//     DRAM cycle); a transfer is answered at the first edge after its last data beat;
+//   fast fidelity: at arrival the core runs until the transfer's last data beat
+//     (skipping DRAM cycles in which nothing can happen), and the transfer is answered
+//     at the same edge, by one wait().
+// A transfer not answered within a generous bound is reported as a lost request.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_target_socket.h>
+
+#include "clocking.h"
+#include "memory_core.h"
+#include "sim_failure.h"
+
+namespace itera::hw {
+
+// Optional extension a DMA attaches to learn what its transfer cost in the DRAM.
+struct DramTransferInfo : tlm::tlm_extension<DramTransferInfo> {
+  uint64_t bursts = 0, row_hits = 0, row_misses = 0, row_conflicts = 0;
+  tlm::tlm_extension_base* clone() const override { return new DramTransferInfo(*this); }
+  void copy_from(const tlm::tlm_extension_base& other) override {
+    *this = static_cast<const DramTransferInfo&>(other);
+  }
+};
+
+class Dram : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Dram> socket;
+
+  Dram(const sc_core::sc_module_name& name, std::unique_ptr<MemoryCore> core, Fidelity fidelity,
+       const Clocking& clocking, sc_core::sc_clock* clock, SimFailure* failure);
+
+  const MemoryCore& core() const { return *core_; }
+  // Bytes per accelerator cycle at the core's peak.
+  double peak_bytes_per_cycle() const;
+  const sc_core::sc_signal<bool, sc_core::SC_UNCHECKED_WRITERS>& busy_signal() const { return busy_sig_; }
+  // Testing aid: accept transfers but never answer them (a lost request).
+  bool drop_responses = false;
+  // What the block is doing, for deadlock reports.
+  std::string status() const;
+
+ private:
+  SC_HAS_PROCESS(Dram);
+  void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void on_clock();  // cycle fidelity
+  uint64_t core_tick_at(int64_t cycle) const;
+  int64_t first_cycle_reaching(uint64_t tick) const;
+
+  std::unique_ptr<MemoryCore> core_;
+  Fidelity fidelity_;
+  Clocking clocking_;
+  SimFailure* failure_;
+  double ratio_;  // accelerator period / DRAM period
+  bool busy_ = false, in_flight_ = false;
+  sc_core::sc_event free_, answered_;
+  sc_core::sc_signal<bool, sc_core::SC_UNCHECKED_WRITERS> busy_sig_;
+  uint64_t current_addr_ = 0, current_bytes_ = 0;
+};
+
+}  // namespace itera::hw

@@ -1,0 +1,211 @@
+#include "dram_core.h"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace itera::hw {
+
+DramCore::DramCore(const DramTiming& timing, int queue_depth)
+    : timing_(timing),
+      depth_(static_cast<size_t>(queue_depth)),
+      burst_bytes_(static_cast<uint64_t>(timing.bus_bits / 8 * timing.burst_length)),
+      cols_per_row_(static_cast<uint64_t>(timing.row_bytes) / burst_bytes_),
+      half_burst_(static_cast<uint64_t>(timing.burst_length / 2)),
+      channels_(static_cast<size_t>(timing.channels)) {
+  if (queue_depth < 1 || burst_bytes_ == 0 || cols_per_row_ == 0)
+    throw Error(fmt::format("DRAM preset '{}': inconsistent geometry", timing.name));
+  for (Channel& c : channels_) {
+    c.banks.resize(static_cast<size_t>(timing.banks));
+    c.next_refresh = static_cast<uint64_t>(timing.tREFI);
+  }
+}
+
+double DramCore::peak_bytes_per_tick() const { return timing_.channels * timing_.bus_bits / 8.0 * 2.0; }
+
+std::string DramCore::describe() const {
+  return fmt::format("{}: {} x {}-bit channel(s), {} MT/s, {} banks, {} B rows, BL{}, CL-RCD-RP-RAS {}-{}-{}-{}, "
+                     "peak {:.1f} GB/s",
+                     timing_.name, timing_.channels, timing_.bus_bits, timing_.data_rate_mts, timing_.banks,
+                     timing_.row_bytes, timing_.burst_length, timing_.tCL, timing_.tRCD, timing_.tRP, timing_.tRAS,
+                     timing_.peak_gbps());
+}
+
+void DramCore::submit(uint64_t addr, uint64_t bytes, bool write) {
+  const uint64_t end = addr + bytes;
+  uint64_t a = addr;
+  while (a < end) {
+    const uint64_t burst_start = a / burst_bytes_ * burst_bytes_;
+    const uint64_t chunk = std::min(end, burst_start + burst_bytes_) - a;
+    uint64_t b = a / burst_bytes_;
+    const auto ch = static_cast<size_t>(b % channels_.size());
+    b /= channels_.size();
+    b /= cols_per_row_;  // column within the row
+    const auto bank = static_cast<uint32_t>(b % static_cast<uint64_t>(timing_.banks));
+    const uint64_t row = b / static_cast<uint64_t>(timing_.banks);
+    channels_[ch].waiting.push_back({bank, row, static_cast<uint32_t>(chunk), write});
+    ++outstanding_;
+    (write ? stats_.write_bytes : stats_.read_bytes) += chunk;
+    a += chunk;
+  }
+}
+
+void DramCore::refresh(Channel& c, uint64_t at) {
+  for (Bank& b : c.banks) {
+    b.open_row = -1;
+    b.fresh = false;
+    b.precharged_for_conflict = false;
+  }
+  c.refresh_until = at + static_cast<uint64_t>(timing_.tRFC + timing_.tRP);
+  c.next_refresh += static_cast<uint64_t>(timing_.tREFI);
+  c.refresh_due = false;
+  ++stats_.refreshes;
+}
+
+bool DramCore::issue(Channel& c) {
+  const uint64_t tcl = static_cast<uint64_t>(timing_.tCL);
+  // 1. Column command for the oldest burst whose row is open.
+  if (now_ >= c.next_col && c.bus_free <= now_ + tcl) {
+    for (size_t i = 0; i < c.queue.size(); ++i) {
+      const Burst q = c.queue[i];
+      Bank& b = c.banks[q.bank];
+      if (b.open_row != static_cast<int64_t>(q.row) || now_ < b.ready_col) continue;
+      const uint64_t end = now_ + tcl + half_burst_;
+      c.bus_free = end;
+      c.next_col = now_ + half_burst_;
+      last_data_end_ = std::max(last_data_end_, end);
+      ++stats_.bursts;
+      stats_.data_bus_busy_cycles += half_burst_;
+      if (b.fresh) {
+        (b.fresh_kind == Opened::Conflict ? stats_.row_conflicts : stats_.row_misses) += 1;
+        b.fresh = false;
+      } else {
+        ++stats_.row_hits;
+      }
+      c.queue.erase(c.queue.begin() + static_cast<std::ptrdiff_t>(i));
+      --outstanding_;
+      return true;
+    }
+  }
+  // 2. Activate a closed bank for the oldest burst that needs it.
+  for (const Burst& q : c.queue) {
+    Bank& b = c.banks[q.bank];
+    if (b.open_row >= 0 || now_ < b.ready_act) continue;
+    b.open_row = static_cast<int64_t>(q.row);
+    b.ready_col = now_ + static_cast<uint64_t>(timing_.tRCD);
+    b.ready_pre = now_ + static_cast<uint64_t>(timing_.tRAS);
+    b.fresh = true;
+    b.fresh_kind = b.precharged_for_conflict ? Opened::Conflict : Opened::Miss;
+    b.precharged_for_conflict = false;
+    return true;
+  }
+  // 3. Precharge a bank whose open row nobody in the queue wants.
+  for (const Burst& q : c.queue) {
+    Bank& b = c.banks[q.bank];
+    if (b.open_row < 0 || b.open_row == static_cast<int64_t>(q.row) || now_ < b.ready_pre) continue;
+    bool wanted = false;
+    for (const Burst& o : c.queue)
+      if (o.bank == q.bank && static_cast<int64_t>(o.row) == b.open_row) wanted = true;
+    if (wanted) continue;
+    b.open_row = -1;
+    b.ready_act = now_ + static_cast<uint64_t>(timing_.tRP);
+    b.precharged_for_conflict = true;
+    b.fresh = false;
+    return true;
+  }
+  return false;
+}
+
+bool DramCore::step_channel(Channel& c) {
+  bool changed = false;
+  while (c.queue.size() < depth_ && !c.waiting.empty()) {
+    c.queue.push_back(c.waiting.front());
+    c.waiting.pop_front();
+    changed = true;
+  }
+  if (!c.refresh_due && now_ >= c.next_refresh) {
+    c.refresh_due = true;
+    changed = true;
+  }
+  if (c.refresh_due) {
+    if (now_ >= c.bus_free) {
+      refresh(c, now_);
+      return true;
+    }
+    return changed;
+  }
+  if (now_ < c.refresh_until) return changed;
+  return issue(c) || changed;
+}
+
+bool DramCore::step() {
+  bool changed = false;
+  for (Channel& c : channels_) changed = step_channel(c) || changed;
+  return changed;
+}
+
+void DramCore::tick() {
+  step();
+  ++now_;
+}
+
+uint64_t DramCore::next_event() const {
+  uint64_t next = std::numeric_limits<uint64_t>::max();
+  const auto consider = [&](uint64_t t) {
+    if (t > now_ && t < next) next = t;
+  };
+  const uint64_t tcl = static_cast<uint64_t>(timing_.tCL);
+  consider(last_data_end_);
+  for (const Channel& c : channels_) {
+    consider(c.next_refresh);
+    consider(c.refresh_until);
+    if (c.refresh_due) consider(c.bus_free);
+    if (c.queue.empty()) continue;
+    consider(c.next_col);
+    if (c.bus_free > tcl) consider(c.bus_free - tcl);
+    for (const Burst& q : c.queue) {
+      const Bank& b = c.banks[q.bank];
+      consider(b.ready_col);
+      consider(b.ready_act);
+      consider(b.ready_pre);
+    }
+  }
+  return next == std::numeric_limits<uint64_t>::max() ? now_ + 1 : next;
+}
+
+void DramCore::run_until_idle() {
+  while (!idle()) {
+    if (step())
+      ++now_;
+    else
+      now_ = next_event();
+  }
+}
+
+void DramCore::skip_to(uint64_t t) {
+  if (!idle()) throw Error("internal: DramCore::skip_to on a busy core");
+  for (Channel& c : channels_) {
+    // The refreshes ticking would have done at the cycles in [now_, t).
+    for (;;) {
+      if (c.refresh_due) {
+        const uint64_t at = std::max(now_, c.bus_free);
+        if (at >= t) break;
+        refresh(c, at);
+        continue;
+      }
+      if (c.next_refresh >= t) break;
+      const uint64_t at = std::max({now_, c.next_refresh, c.bus_free});
+      if (at >= t) {
+        c.refresh_due = true;
+        break;
+      }
+      refresh(c, at);
+    }
+  }
+  now_ = std::max(now_, t);
+}
+
+}  // namespace itera::hw

@@ -1,0 +1,93 @@
+#pragma once
+// A DRAM device with its controller, from a preset (sim/dram_presets.h), clocked at
+// the DRAM clock (tCK). In the manner of DRAMsim3's controller + bank state:
+//
+// Address mapping, from the least significant bit:
+//   burst offset | channel | column (burst within a row) | bank | row
+// so a sequential stream alternates channels burst by burst, fills a row, then moves
+// on to the next bank (bank interleaving at row granularity).
+//
+// Each transfer is split into bursts of bus_bytes x burst_length. Bursts wait in a
+// per-channel FIFO and enter the channel's request queue (depth 32) in order. Each
+// DRAM cycle, each channel issues at most one command, FR-FCFS:
+//   1. a RD/WR for the oldest queued burst whose row is open and which can issue now
+//      (tRCD after its ACT, tCCD = BL/2 after the previous column command, and its data
+//      slot on the bus free tCL later); its data occupies the bus for BL/2 cycles;
+//   2. else an ACT for the oldest burst whose bank is closed (tRP after the PRE);
+//   3. else a PRE for the oldest burst whose bank has another row open, when no queued
+//      burst wants that open row (tRAS after the ACT).
+// Because requests are considered in age order, the next bank is activated while the
+// current one streams. A burst is a row hit when its row was already open and used, a
+// miss when it needed an ACT of a closed bank, a conflict when it needed PRE + ACT.
+//
+// Refresh: all-bank, per channel, due every tREFI; the channel stops issuing, waits for
+// its data bus to drain, closes all rows and is blocked for tRFC + tRP.
+//
+// Simplifications (documented): writes use the read timing (no tWR, tWTR, tCWL),
+// no tRRD / tFAW activation limits, no read-to-precharge delay, one rank per channel.
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "dram_presets.h"
+#include "memory_core.h"
+
+namespace itera::hw {
+
+class DramCore : public MemoryCore {
+ public:
+  explicit DramCore(const DramTiming& timing, int queue_depth = 32);
+
+  double clock_ns() const override { return timing_.tck_ns; }
+  uint64_t now() const override { return now_; }
+  double peak_bytes_per_tick() const override;
+  void submit(uint64_t addr, uint64_t bytes, bool write) override;
+  bool idle() const override { return outstanding_ == 0 && now_ >= last_data_end_; }
+  void tick() override;
+  void run_until_idle() override;
+  void skip_to(uint64_t t) override;
+  const MemoryStats& stats() const override { return stats_; }
+  std::string describe() const override;
+
+  uint64_t burst_bytes() const { return burst_bytes_; }
+
+ private:
+  struct Burst {
+    uint32_t bank;
+    uint64_t row;
+    uint32_t bytes;
+    bool write;
+  };
+  enum class Opened : uint8_t { Hit, Miss, Conflict };
+  struct Bank {
+    int64_t open_row = -1;
+    uint64_t ready_col = 0, ready_act = 0, ready_pre = 0;
+    bool fresh = false;             // activated, no column command yet
+    Opened fresh_kind = Opened::Miss;
+    bool precharged_for_conflict = false;
+  };
+  struct Channel {
+    std::deque<Burst> waiting;  // not yet in the request queue
+    std::vector<Burst> queue;   // the scheduler's window, oldest first
+    std::vector<Bank> banks;
+    uint64_t bus_free = 0, next_col = 0, next_refresh = 0, refresh_until = 0;
+    bool refresh_due = false;
+  };
+
+  // Everything one channel does at cycle now_; true if its state changed.
+  bool step_channel(Channel& c);
+  bool step();  // all channels at now_
+  bool issue(Channel& c);
+  void refresh(Channel& c, uint64_t at);
+  uint64_t next_event() const;  // earliest cycle > now_ at which something may happen
+
+  DramTiming timing_;
+  size_t depth_;
+  uint64_t burst_bytes_, cols_per_row_;
+  uint64_t half_burst_;  // data cycles per burst (BL / 2)
+  std::vector<Channel> channels_;
+  uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0;
+  MemoryStats stats_;
+};
+
+}  // namespace itera::hw

@@ -1,0 +1,34 @@
+#pragma once
+// Counters the hardware blocks keep. They are cumulative over the run; the controller
+// snapshots them when an op completes, and per-op figures are differences of
+// snapshots.
+#include <cstdint>
+
+namespace itera::hw {
+
+// Where a PE array's cycles went. Every cycle of the run is in exactly one bucket.
+struct ArrayCounters {
+  int64_t compute = 0;      // preloading, streaming or draining folds at full port bandwidth
+  int64_t bank_stall = 0;   // extra cycles because an SRAM's banks x ports could not keep up
+  int64_t dram_stall = 0;   // idle, waiting for a tile the DMA is still moving through DRAM
+  int64_t dep_stall = 0;    // idle, waiting for an op on the other array (dependency)
+  int64_t idle = 0;         // nothing assigned
+  int64_t macs = 0;         // useful multiply-accumulates
+  int64_t pe_active = 0;    // PE-cycles in which a PE did a MAC (wavefront occupancy)
+  int64_t folds = 0;
+  int64_t total() const { return compute + bank_stall + dram_stall + dep_stall + idle; }
+};
+
+struct SramCounters {
+  int64_t read_bytes = 0, write_bytes = 0;
+  int64_t reads = 0, writes = 0;  // port accesses (bank words)
+};
+
+struct DmaCounters {
+  int64_t read_bytes = 0, write_bytes = 0;
+  int64_t transfers = 0;
+  int64_t busy_cycles = 0;  // cycles with a DRAM transfer in flight for this DMA
+  int64_t bursts = 0, row_hits = 0, row_misses = 0, row_conflicts = 0;
+};
+
+}  // namespace itera::hw

@@ -1,0 +1,257 @@
+#include "pe_array.h"
+
+#include <algorithm>
+
+#include "sram.h"
+
+namespace itera::hw {
+
+int64_t wavefront_reached(int64_t r, int64_t c, int64_t s) {
+  if (s < 0) return 0;
+  if (s >= r + c - 2) return r * c;
+  const int64_t a = std::min(r - 1, s);  // last row the wavefront has entered
+  int64_t total = 0, lo = 0;
+  const int64_t b = std::min(a, s - c + 1);  // rows already reached across all c columns
+  if (b >= 0) {
+    total += (b + 1) * c;
+    lo = b + 1;
+  }
+  if (lo <= a) {
+    const int64_t n = a - lo + 1;
+    total += n * (s + 1) - (lo + a) * n / 2;
+  }
+  return total;
+}
+
+PeArray::PeArray(const sc_core::sc_module_name& name, const AccelConfig& config, int rows, int cols,
+                 Fidelity fidelity, const Clocking& clocking, sc_core::sc_clock* clock, Sram* weight, Sram* input,
+                 Sram* output, int ops)
+    : sc_module(name),
+      config_(config),
+      rows_(rows),
+      cols_(cols),
+      fidelity_(fidelity),
+      clocking_(clocking),
+      clock_(clock),
+      buffers_{weight, input, output},
+      op_macs_(ops, 0),
+      op_pe_active_(ops, 0),
+      op_folds_(ops, 0),
+      state_sig_("state") {
+  SC_THREAD(run);
+}
+
+void PeArray::push(const TileJob& job) {
+  queue_.push_back(job);
+  job_arrived_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void PeArray::set_wait_cause(ArrayState cause) {
+  wait_cause_ = cause;
+  if (!tile_in_flight_ && queue_.empty() && open_state_ != cause &&
+      (open_state_ == ArrayState::DramStall || open_state_ == ArrayState::DepStall ||
+       open_state_ == ArrayState::Idle))
+    open(cause);
+}
+
+void PeArray::open(ArrayState s) {
+  const int64_t now = clocking_.now_cycle();
+  closed_[static_cast<int>(open_state_)] += now - open_since_;
+  open_state_ = s;
+  open_since_ = now;
+  state_sig_.write(static_cast<int>(s));
+}
+
+void PeArray::add_segment(std::vector<Segment>& segs, ArrayState s, int64_t cycles) const {
+  if (cycles <= 0) return;
+  if (!segs.empty() && segs.back().state == s)
+    segs.back().cycles += cycles;
+  else
+    segs.push_back({s, cycles});
+}
+
+ArrayCounters PeArray::counters_now() const {
+  int64_t c[5];
+  std::copy(closed_, closed_ + 5, c);
+  const int64_t now = clocking_.now_cycle();
+  if (tile_in_flight_) {
+    int64_t left = now - tile_start_;
+    for (const Segment& s : tile_segments_) {
+      if (left <= 0) break;
+      const int64_t take = std::min(left, s.cycles);
+      c[static_cast<int>(s.state)] += take;
+      left -= take;
+    }
+  } else {
+    c[static_cast<int>(open_state_)] += now - open_since_;
+  }
+  ArrayCounters out;
+  out.compute = c[0];
+  out.bank_stall = c[1];
+  out.dram_stall = c[2];
+  out.dep_stall = c[3];
+  out.idle = c[4];
+  out.macs = macs_;
+  out.pe_active = pe_active_;
+  out.folds = folds_;
+  return out;
+}
+
+void PeArray::run() {
+  open(ArrayState::Idle);
+  for (;;) {
+    if (queue_.empty()) {
+      primed_ = false;  // the pipeline drains while the array waits
+      open(wait_cause_);
+      while (queue_.empty()) sc_core::wait(job_arrived_);
+    }
+    const TileJob job = queue_.front();
+    queue_.pop_front();
+    if (job.first_of_op) primed_ = false;
+    const TileWork work = plan_tile_work(job, config_, rows_, cols_, buffers_);
+    if (fidelity_ == Fidelity::Fast)
+      run_tile_fast(job, work);
+    else
+      run_tile_cycle(job, work);
+    // SRAM traffic of the tile (identical in both fidelities).
+    for (const FoldClass& f : work.classes) {
+      const int preload_buf = work.dataflow == Dataflow::InputStationary ? kInput : kWeight;
+      if (f.preload_bytes > 0) buffers_[preload_buf]->count_array_read(f.count * f.preload_bytes);
+      for (int b = 0; b < 3; ++b) {
+        if (f.stream_bytes[b] == 0) continue;
+        if (b == kOutput)
+          buffers_[b]->count_array_write(f.count * f.stream_bytes[b]);
+        else
+          buffers_[b]->count_array_read(f.count * f.stream_bytes[b]);
+      }
+    }
+    const int64_t macs = work.macs();
+    macs_ += macs;
+    op_macs_[job.op] += macs;
+    folds_ += work.folds();
+    op_folds_[job.op] += work.folds();
+    ++jobs_done_;
+    job_done_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void PeArray::run_tile_fast(const TileJob& job, const TileWork& work) {
+  std::vector<Segment> segs;
+  if (!primed_ && !work.classes.empty()) {
+    const FoldCycles p = exposed_preload(work, work.classes.front());
+    add_segment(segs, ArrayState::Compute, p.compute);
+    add_segment(segs, ArrayState::BankStall, p.bank_stall);
+  }
+  primed_ = true;
+  const bool classic = work.timing == ArrayTiming::Classic;
+  const bool os = work.dataflow == Dataflow::OutputStationary;
+  const int64_t fill = int64_t{rows_} + cols_ - 2;
+  for (const FoldClass& f : work.classes) {
+    // One fold's segments, in the order the cycle fidelity visits them.
+    std::vector<Segment> fold;
+    if (classic) {
+      if (!os) {
+        add_segment(fold, ArrayState::Compute, rows_);
+        add_segment(fold, ArrayState::BankStall, f.preload_cycles - rows_);
+      }
+      add_segment(fold, ArrayState::Compute, f.t);
+      add_segment(fold, ArrayState::BankStall, f.stream_cycles - f.t);
+      add_segment(fold, ArrayState::Compute, fill);
+    } else {
+      const FoldCycles c = fold_cycles(work, f);
+      add_segment(fold, ArrayState::Compute, c.compute);
+      add_segment(fold, ArrayState::BankStall, c.bank_stall);
+    }
+    if (fold.size() == 1) {
+      add_segment(segs, fold[0].state, fold[0].cycles * f.count);
+    } else {
+      for (int64_t i = 0; i < f.count; ++i)
+        for (const Segment& s : fold) add_segment(segs, s.state, s.cycles);
+    }
+  }
+  if (job.last_of_op) add_segment(segs, ArrayState::Compute, final_drain(work));
+  int64_t total = 0;
+  for (const Segment& s : segs) total += s.cycles;
+  // Close the waiting interval; the tile's segments stand in for the open interval.
+  open(ArrayState::Compute);
+  tile_segments_ = std::move(segs);
+  tile_start_ = clocking_.now_cycle();
+  tile_in_flight_ = true;
+  sc_core::wait(clocking_.cycles(total));
+  for (const Segment& s : tile_segments_) closed_[static_cast<int>(s.state)] += s.cycles;
+  tile_in_flight_ = false;
+  open_state_ = ArrayState::Compute;
+  open_since_ = clocking_.now_cycle();
+  const int64_t active = work.pe_active();
+  pe_active_ += active;
+  op_pe_active_[job.op] += active;
+}
+
+int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], int64_t wf_rows,
+                             int64_t wf_cols, int64_t wf_t, int64_t* wf_tally) {
+  int64_t served[3] = {0, 0, 0};
+  int64_t c = 0;
+  for (;;) {
+    bool done = c >= min_cycles;
+    for (int b = 0; b < 3; ++b) done = done && served[b] >= acc[b];
+    if (done) return c;
+    const ArrayState s = c < compute_cycles ? ArrayState::Compute : ArrayState::BankStall;
+    if (s != open_state_) open(s);
+    sc_core::wait(clock_->posedge_event());
+    // This cycle: port arbitration on each buffer, then one wavefront step.
+    for (int b = 0; b < 3; ++b) served[b] += buffers_[b]->grant(acc[b] - served[b]);
+    if (wf_t > 0 && wf_tally != nullptr)
+      *wf_tally += wavefront_reached(wf_rows, wf_cols, c) - wavefront_reached(wf_rows, wf_cols, c - wf_t);
+    ++c;
+  }
+}
+
+void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
+  const int64_t none[3] = {0, 0, 0};
+  const bool classic = work.timing == ArrayTiming::Classic;
+  const bool os = work.dataflow == Dataflow::OutputStationary;
+  const int preload_buf = work.dataflow == Dataflow::InputStationary ? kInput : kWeight;
+  const int64_t fill = int64_t{rows_} + cols_ - 2;
+  if (!primed_ && !work.classes.empty() && !classic && !os) {
+    int64_t acc[3] = {0, 0, 0};
+    acc[preload_buf] = work.classes.front().preload_acc;
+    cycle_phase(rows_, rows_, acc);
+  }
+  primed_ = true;
+  int64_t active = 0;
+  for (const FoldClass& f : work.classes) {
+    int64_t preload[3] = {0, 0, 0};
+    preload[preload_buf] = f.preload_acc;
+    for (int64_t i = 0; i < f.count; ++i) {
+      int64_t tally = 0;
+      if (classic) {
+        if (!os) cycle_phase(rows_, rows_, preload);
+        const int64_t s = cycle_phase(f.t, f.t, f.stream_acc, f.used_rows, f.used_cols, f.t, &tally);
+        // Fill and drain: the wavefront's tail keeps PEs busy.
+        int64_t tail = 0;
+        for (int64_t c = 0; c < fill; ++c) {
+          if (open_state_ != ArrayState::Compute) open(ArrayState::Compute);
+          sc_core::wait(clock_->posedge_event());
+          tail += wavefront_reached(f.used_rows, f.used_cols, s + c) -
+                  wavefront_reached(f.used_rows, f.used_cols, s + c - f.t);
+        }
+        tally += tail;
+      } else {
+        // The slot streams this fold while the next fold's stationary operand preloads.
+        int64_t acc[3] = {f.stream_acc[0], f.stream_acc[1], f.stream_acc[2]};
+        if (!os) acc[preload_buf] += f.preload_acc;
+        const int64_t ideal = std::max<int64_t>(f.t, rows_);
+        cycle_phase(ideal, ideal, acc, f.used_rows, f.used_cols, f.t, &tally);
+      }
+      // Classic timing drains each fold's wavefront inside the fold, so the tally is the
+      // whole occupancy. With overlapped timing the tail of the wavefront completes under
+      // the next fold (or the final drain); it is added here in closed form.
+      active += classic ? tally : f.used_rows * f.used_cols * f.t;
+    }
+  }
+  if (job.last_of_op) cycle_phase(final_drain(work), final_drain(work), none);
+  pe_active_ += active;
+  op_pe_active_[job.op] += active;
+}
+
+}  // namespace itera::hw

@@ -1,0 +1,21 @@
+#pragma once
+// A unit of work the DMA controller hands to a PE array: one step of an op's tile
+// loop nest (sim/tile_plan.h), whose operands are already in the buffers.
+#include <cstdint>
+
+#include "tile_plan.h"
+#include "trace.h"
+
+namespace itera::hw {
+
+struct TileJob {
+  int op = -1;                     // index of the op in the simulated trace
+  const TraceOp* desc = nullptr;
+  TileDims dims;                   // this tile's M, K, N
+  bool accumulate_psums = false;   // partial sums from an earlier k-tile are in the output buffer
+  bool first_of_op = false;
+  bool last_of_op = false;
+  int pack = 1;
+};
+
+}  // namespace itera::hw

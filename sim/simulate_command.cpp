@@ -1,0 +1,91 @@
+// `itera simulate`: runs a layer trace (docs/trace-format.md) or a SCALE-Sim GEMM
+// topology CSV on the SystemC accelerator model and reports cycles, utilization and
+// bandwidth per layer and in total.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "accel_config.h"
+#include "accelerator.h"
+#include "atomic_file.h"
+#include "error.h"
+#include "options_util.h"
+#include "scalesim_topology.h"
+#include "sim_report.h"
+#include "trace.h"
+
+namespace itera::cli {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+// A trace file ("itera-trace 1" on line 1) or a SCALE-Sim GEMM topology (.csv).
+Trace read_workload(const std::string& path) {
+  const std::string text = read_file(path);
+  if (text.rfind("itera-trace", 0) == 0) return parse_trace(text, path);
+  if (ends_with(path, ".csv") || ends_with(path, ".CSV")) {
+    Trace t = parse_scalesim_topology(text, path);
+    t.meta.insert(t.meta.begin(), {"source", meta_value("scalesim " + path)});
+    return t;
+  }
+  throw Error(fmt::format("{}: not a workload: expected a layer trace (first line 'itera-trace 1', see "
+                          "docs/trace-format.md) or a SCALE-Sim GEMM topology with a .csv name "
+                          "(header 'Layer Name, M, N, K,')",
+                          path));
+}
+
+int run_simulate(const std::vector<std::string>& args) {
+  std::string trace_path, config_path, fidelity_name = "fast", json_path, csv_dir, vcd_path;
+  bool no_timing = false;
+  std::string fault;
+  po::options_description desc("itera simulate options");
+  // clang-format off
+  desc.add_options()
+    ("trace", po::value(&trace_path), "required: a layer trace ('itera trace -o') or a SCALE-Sim GEMM topology .csv")
+    ("config", po::value(&config_path), "accelerator config YAML (default: the built-in configs/default.yaml)")
+    ("fidelity", po::value(&fidelity_name)->default_value("fast"), "cycle (every block clocked) | fast (per-tile exact latencies)")
+    ("json", po::value(&json_path), "also write the report as JSON to this file")
+    ("csv", po::value(&csv_dir), "also write COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv (SCALE-Sim columns first) into this directory")
+    ("vcd", po::value(&vcd_path), "write a waveform (SystemC VCD trace: clock, array states, DRAM busy) to this file")
+    ("no-timing", po::bool_switch(&no_timing), "leave the wall-clock line out of the printed report")
+    ("inject-fault", po::value(&fault), "testing aid: drop-dram-response (the DRAM never answers; the run must end in a deadlock error)");
+  // clang-format on
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  po::variables_map vm;
+  if (!parse_options("simulate",
+                     "usage: itera simulate TRACE|TOPOLOGY.csv [--config FILE.yaml] [--fidelity cycle|fast]\n"
+                     "                      [--json OUT.json] [--csv DIR] [--vcd OUT.vcd] [--no-timing]",
+                     desc, args, vm, &pos))
+    return 0;
+  if (trace_path.empty()) throw Error("missing the trace: itera simulate TRACE (a layer trace or a SCALE-Sim .csv)");
+  const hw::Fidelity fidelity = hw::parse_fidelity(fidelity_name);
+  const AccelConfig config = config_path.empty() ? default_accel_config() : load_accel_config(config_path);
+  const Trace trace = read_workload(trace_path);
+
+  hw::SimOptions options;
+  options.fidelity = fidelity;
+  options.vcd_path = vcd_path;
+  options.fault = fault;
+  const hw::SimRun run = hw::simulate_trace(trace, config, options);
+  const SimReport report = build_sim_report(trace, config, run, fidelity);
+
+  StagedOutputs outputs;
+  if (!json_path.empty()) outputs.add(json_path, sim_json(report).dump(2) + "\n");
+  if (!csv_dir.empty()) {
+    outputs.add(csv_dir + "/COMPUTE_REPORT.csv", compute_report_csv(report));
+    outputs.add(csv_dir + "/BANDWIDTH_REPORT.csv", bandwidth_report_csv(report));
+  }
+  outputs.commit();
+  std::cout << sim_table(report, !no_timing);
+  return 0;
+}
+
+}  // namespace itera::cli

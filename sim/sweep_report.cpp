@@ -1,0 +1,123 @@
+#include "sweep_report.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace itera::sweep {
+
+namespace {
+
+std::string format_number(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return fmt::format("{}", v.get<uint64_t>());
+  if (v.is_number_integer()) return fmt::format("{}", v.get<int64_t>());
+  return fmt::format("{:.6g}", v.get<double>());
+}
+
+std::string point_name(size_t index) { return std::to_string(index); }
+
+}  // namespace
+
+const std::vector<std::string>& metric_keys() {
+  static const std::vector<std::string> keys = {
+      "total_cycles",    "compute_cycles",   "stall_cycles",           "macs", "pe_utilization",
+      "latency_us",      "dram_read_bytes", "dram_write_bytes", "dram_bandwidth_percent", "pes"};
+  return keys;
+}
+
+PointResult result_from_report(const nlohmann::json& report) {
+  PointResult r;
+  if (!report.is_object()) throw Error("the simulate report is not a JSON object");
+  for (const std::string& key : metric_keys()) {
+    const auto it = report.find(key);
+    if (it == report.end() || !it->is_number())
+      throw Error(fmt::format("the simulate report has no number '{}'", key));
+    r.metrics.push_back(format_number(*it));
+  }
+  r.total_cycles = report["total_cycles"].get<double>();
+  r.latency_us = report["latency_us"].get<double>();
+  r.pe_utilization = report["pe_utilization"].get<double>();
+  r.ok = true;
+  return r;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& results) {
+  std::string out = "point";
+  for (const GridAxis& a : spec.grid) out += "," + csv_field(a.key);
+  out += ",status";
+  for (const std::string& k : metric_keys()) out += "," + k;
+  out += ",error\n";
+  for (size_t i = 0; i < results.size(); ++i) {
+    const PointResult& r = results[i];
+    out += point_name(i);
+    const std::vector<size_t> c = spec.choice(i);
+    for (size_t a = 0; a < spec.grid.size(); ++a) out += "," + csv_field(spec.grid[a].values[c[a]].text);
+    out += r.ok ? ",ok" : ",error";
+    for (size_t m = 0; m < metric_keys().size(); ++m) out += "," + (r.ok ? r.metrics[m] : std::string());
+    out += "," + (r.ok ? std::string() : csv_field(r.error)) + "\n";
+  }
+  return out;
+}
+
+std::string best_points_table(const SweepSpec& spec, const std::vector<PointResult>& results, size_t count) {
+  std::vector<size_t> ok;
+  for (size_t i = 0; i < results.size(); ++i)
+    if (results[i].ok) ok.push_back(i);
+  if (ok.empty()) return "";
+  const size_t successful = ok.size();
+  std::stable_sort(ok.begin(), ok.end(), [&](size_t a, size_t b) {
+    if (results[a].total_cycles != results[b].total_cycles) return results[a].total_cycles < results[b].total_cycles;
+    return a < b;
+  });
+  ok.resize(std::min(ok.size(), count));
+
+  // Columns: point, each grid key, cycles, latency, utilization.
+  std::vector<std::string> header = {"point"};
+  for (const GridAxis& a : spec.grid) header.push_back(a.key);
+  header.insert(header.end(), {"total_cycles", "latency_us", "PE util"});
+  std::vector<std::vector<std::string>> rows;
+  for (size_t i : ok) {
+    std::vector<std::string> row = {point_name(i)};
+    const std::vector<size_t> c = spec.choice(i);
+    for (size_t a = 0; a < spec.grid.size(); ++a) row.push_back(spec.grid[a].values[c[a]].text);
+    const PointResult& r = results[i];
+    row.push_back(r.metrics[0]);
+    row.push_back(fmt::format("{:.3f}", r.latency_us));
+    row.push_back(fmt::format("{:.1f}%", 100.0 * r.pe_utilization));
+    rows.push_back(std::move(row));
+  }
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) {
+    width[c] = header[c].size();
+    for (const auto& row : rows) width[c] = std::max(width[c], row[c].size());
+  }
+  const size_t first_number = header.size() - 3;
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out = " ";
+    for (size_t c = 0; c < cells.size(); ++c) {
+      const bool right = c == 0 || c >= first_number;
+      out += " " + (right ? fmt::format("{:>{}}", cells[c], width[c]) : fmt::format("{:<{}}", cells[c], width[c]));
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out + "\n";
+  };
+  std::string out = fmt::format("best {} of {} successful point{} (fewest total cycles):\n", rows.size(),
+                                successful, successful == 1 ? "" : "s");
+  out += line(header);
+  for (const auto& row : rows) out += line(row);
+  return out;
+}
+
+}  // namespace itera::sweep

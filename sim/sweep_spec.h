@@ -1,0 +1,66 @@
+#pragma once
+// The sweep file of `itera sweep` (configs/README.md, "Design-space sweeps"): a trace,
+// an optional base config, an optional fidelity and an ordered grid of config keys,
+// each with a list of values. The design points are the cartesian product of the
+// lists, the last key varying fastest; each point is the base config with that
+// point's values set.
+//
+// Validation is strict and every error names the sweep file, the 1-based line and
+// the grid key: unknown top-level keys, grid keys that are not config value paths,
+// values that are not non-empty lists of scalars, duplicate values, values the config
+// rejects (each is applied alone to the base and checked by parse_accel_config),
+// more than kMaxSweepPoints points.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace itera::sweep {
+
+inline constexpr size_t kMaxSweepPoints = 100000;
+
+struct GridValue {
+  std::string text;     // the scalar as written (without quotes)
+  bool quoted = false;  // written as a quoted string ("32"): stays a string in the point config
+  int line = 0;         // 1-based line in the sweep file
+};
+
+struct GridAxis {
+  std::string key;  // dotted config path, e.g. "array.rows"
+  int line = 0;     // line of the key
+  std::vector<GridValue> values;
+};
+
+struct SweepSpec {
+  std::string file;         // the sweep file as named by the user (for messages)
+  std::string trace;        // resolved against the sweep file's directory; empty: not given
+  std::string base_file;    // resolved; empty: the built-in default config
+  std::string base_yaml;    // the base config's text (validated)
+  std::string fidelity;     // fast | cycle; empty: not given
+  std::vector<GridAxis> grid;
+
+  size_t point_count() const;
+  // For point `index`, the index into each axis' values (last axis fastest).
+  std::vector<size_t> choice(size_t index) const;
+  // "array.rows=16 array.dataflow=os" for point `index`.
+  std::string label(size_t index) const;
+};
+
+// Parses a sweep file's text; `file` names it in messages and anchors relative paths
+// (trace, base). Reads and validates the base config. Throws itera::Error.
+SweepSpec parse_sweep_spec(const std::string& text, const std::string& file);
+SweepSpec load_sweep_spec(const std::string& path);
+
+// The config YAML of point `index`: the base with the point's values set, as block
+// YAML, after `header` (comment lines, each starting with '#', newline-terminated).
+// Deterministic: the same spec, index and header give the same bytes.
+std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::string& header);
+
+// `yaml_text` (a config: nested mappings of scalars) with the dotted `key` set to
+// `value`, emitted as block YAML. Throws itera::Error if yaml_text is not such a config.
+std::string set_config_value(const std::string& yaml_text, const std::string& key, const GridValue& value);
+
+// 64-bit FNV-1a of bytes, as 16 hex digits (identifies a trace's content in point configs).
+std::string fnv1a_hex(const std::string& bytes);
+
+}  // namespace itera::sweep
