@@ -237,7 +237,7 @@ TEST(AccelConfigErrors, UnknownKeyInsideFlowMapping) {
   const std::string m = load_error("clock_mhz: 100\nbuffers:\n  input: {kb: 64, bank: 2}\n");
   EXPECT_TRUE(has(m, "accel.yaml:3:"));
   EXPECT_TRUE(has(m, "'buffers.input.bank'"));
-  EXPECT_TRUE(has(m, "kb, banks, ports, double_buffer"));
+  EXPECT_TRUE(has(m, "kb, banks, ports, width_bytes, double_buffer"));
 }
 
 TEST(AccelConfigErrors, UnknownKeyThreeLevelsDown) {
