@@ -35,21 +35,30 @@ std::string DramCore::describe() const {
 }
 
 void DramCore::submit(uint64_t addr, uint64_t bytes, bool write) {
-  const uint64_t end = addr + bytes;
-  uint64_t a = addr;
-  while (a < end) {
-    const uint64_t burst_start = a / burst_bytes_ * burst_bytes_;
-    const uint64_t chunk = std::min(end, burst_start + burst_bytes_) - a;
-    uint64_t b = a / burst_bytes_;
-    const auto ch = static_cast<size_t>(b % channels_.size());
-    b /= channels_.size();
-    b /= cols_per_row_;  // column within the row
-    const auto bank = static_cast<uint32_t>(b % static_cast<uint64_t>(timing_.banks));
-    const uint64_t row = b / static_cast<uint64_t>(timing_.banks);
-    channels_[ch].waiting.push_back({bank, row, static_cast<uint32_t>(chunk), write});
-    ++outstanding_;
-    (write ? stats_.write_bytes : stats_.read_bytes) += chunk;
-    a += chunk;
+  if (bytes == 0) return;
+  (write ? stats_.write_bytes : stats_.read_bytes) += bytes;
+  const uint64_t first = addr / burst_bytes_, last = (addr + bytes - 1) / burst_bytes_;
+  const uint64_t n_channels = channels_.size();
+  outstanding_ += last - first + 1;
+  // Burst b lives in channel b % C at channel-local index i = b / C; i / cols_per_row is
+  // its (row, bank) slot. Each channel receives its bursts in address order, one entry
+  // per run within a row.
+  for (uint64_t ch = 0; ch < n_channels; ++ch) {
+    const uint64_t b0 = first + (ch + n_channels - first % n_channels) % n_channels;  // first burst in ch
+    if (b0 > last) continue;
+    const uint64_t i0 = b0 / n_channels, i1 = (last - ch) / n_channels;  // channel-local range
+    std::deque<Burst>& w = channels_[ch].waiting;
+    for (uint64_t i = i0; i <= i1;) {
+      const uint64_t slot = i / cols_per_row_;
+      const uint64_t end = std::min(i1, (slot + 1) * cols_per_row_ - 1);
+      const auto bank = static_cast<uint32_t>(slot % static_cast<uint64_t>(timing_.banks));
+      const uint64_t row = slot / static_cast<uint64_t>(timing_.banks);
+      if (!w.empty() && w.back().bank == bank && w.back().row == row)
+        w.back().count += end - i + 1;
+      else
+        w.push_back({bank, row, end - i + 1});
+      i = end + 1;
+    }
   }
 }
 
@@ -69,10 +78,9 @@ bool DramCore::issue(Channel& c) {
   const uint64_t tcl = static_cast<uint64_t>(timing_.tCL);
   // 1. Column command for the oldest burst whose row is open.
   if (now_ >= c.next_col && c.bus_free <= now_ + tcl) {
-    for (size_t i = 0; i < c.queue.size(); ++i) {
-      const Burst q = c.queue[i];
-      Bank& b = c.banks[q.bank];
-      if (b.open_row != static_cast<int64_t>(q.row) || now_ < b.ready_col) continue;
+    for (auto it = c.queue.begin(); it != c.queue.end(); ++it) {
+      Bank& b = c.banks[it->bank];
+      if (b.open_row != static_cast<int64_t>(it->row) || now_ < b.ready_col) continue;
       const uint64_t end = now_ + tcl + half_burst_;
       c.bus_free = end;
       c.next_col = now_ + half_burst_;
@@ -85,7 +93,8 @@ bool DramCore::issue(Channel& c) {
       } else {
         ++stats_.row_hits;
       }
-      c.queue.erase(c.queue.begin() + static_cast<std::ptrdiff_t>(i));
+      if (--it->count == 0) c.queue.erase(it);
+      --c.queued;
       --outstanding_;
       return true;
     }
@@ -121,9 +130,18 @@ bool DramCore::issue(Channel& c) {
 
 bool DramCore::step_channel(Channel& c) {
   bool changed = false;
-  while (c.queue.size() < depth_ && !c.waiting.empty()) {
-    c.queue.push_back(c.waiting.front());
-    c.waiting.pop_front();
+  // Bursts enter the scheduler's window in order, up to its depth; a burst continuing
+  // the youngest entry's row joins that entry.
+  while (c.queued < depth_ && !c.waiting.empty()) {
+    Burst& w = c.waiting.front();
+    const uint64_t take = std::min<uint64_t>(w.count, depth_ - c.queued);
+    if (!c.queue.empty() && c.queue.back().bank == w.bank && c.queue.back().row == w.row)
+      c.queue.back().count += take;
+    else
+      c.queue.push_back({w.bank, w.row, take});
+    c.queued += take;
+    w.count -= take;
+    if (w.count == 0) c.waiting.pop_front();
     changed = true;
   }
   if (!c.refresh_due && now_ >= c.next_refresh) {

@@ -52,11 +52,12 @@ class DramCore : public MemoryCore {
   uint64_t burst_bytes() const { return burst_bytes_; }
 
  private:
+  // Consecutive bursts of one transfer to the same bank and row, kept as one entry (the
+  // scheduler treats them exactly as that many single bursts in age order).
   struct Burst {
     uint32_t bank;
     uint64_t row;
-    uint32_t bytes;
-    bool write;
+    uint64_t count;  // bursts
   };
   enum class Opened : uint8_t { Hit, Miss, Conflict };
   struct Bank {
@@ -68,7 +69,8 @@ class DramCore : public MemoryCore {
   };
   struct Channel {
     std::deque<Burst> waiting;  // not yet in the request queue
-    std::vector<Burst> queue;   // the scheduler's window, oldest first
+    std::deque<Burst> queue;    // the scheduler's window, oldest first
+    uint64_t queued = 0;        // bursts in the queue (at most depth)
     std::vector<Bank> banks;
     uint64_t bus_free = 0, next_col = 0, next_refresh = 0, refresh_until = 0;
     bool refresh_due = false;

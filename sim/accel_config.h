@@ -70,7 +70,7 @@ struct BufferConfig {
 struct BuffersConfig {
   BufferConfig weight;
   BufferConfig input;
-  BufferConfig output{128, 4, 2, true};
+  BufferConfig output{128, 8, 2, true, 16};
 };
 
 struct LowRankConfig {
