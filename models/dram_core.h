@@ -69,7 +69,7 @@ class DramCore : public MemoryCore {
   };
   struct Channel {
     std::deque<Burst> waiting;  // not yet in the request queue
-    std::deque<Burst> queue;    // the scheduler's window, oldest first
+    std::vector<Burst> queue;   // the scheduler's window, oldest first
     uint64_t queued = 0;        // bursts in the queue (at most depth)
     std::vector<Bank> banks;
     uint64_t bus_free = 0, next_col = 0, next_refresh = 0, refresh_until = 0;
