@@ -1,5 +1,6 @@
 #include "dram.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -55,13 +56,18 @@ void Dram::on_clock() {
   }
 }
 
-void Dram::b_transport(int /*id*/, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
+void Dram::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   // Honour an annotated delay (a loosely-timed initiator), then queue behind earlier transfers.
   if (delay > sc_core::SC_ZERO_TIME) {
     sc_core::wait(delay);
     delay = sc_core::SC_ZERO_TIME;
   }
-  while (busy_) sc_core::wait(free_);
+  if (busy_) {
+    // Wait for our turn; the finishing transfer hands the block over directly.
+    sc_core::sc_event granted;
+    waiters_.push_back({id, arrivals_++, &granted});
+    sc_core::wait(granted);
+  }
   busy_ = true;
   busy_sig_.write(true);
   const bool write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
@@ -91,6 +97,7 @@ void Dram::b_transport(int /*id*/, tlm::tlm_generic_payload& trans, sc_core::sc_
                                     "answer after {:.0f} ns",
                                     name(), write ? "write" : "read", bytes, trans.get_address(), bound_ns));
         trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        release();
         return;
       }
     }
@@ -103,9 +110,21 @@ void Dram::b_transport(int /*id*/, tlm::tlm_generic_payload& trans, sc_core::sc_
     }
     trans.set_response_status(tlm::TLM_OK_RESPONSE);
   }
-  busy_ = false;
-  busy_sig_.write(false);
-  free_.notify(sc_core::SC_ZERO_TIME);
+  release();
+}
+
+void Dram::release() {
+  if (waiters_.empty()) {
+    busy_ = false;
+    busy_sig_.write(false);
+    return;
+  }
+  auto next = std::min_element(waiters_.begin(), waiters_.end(), [](const Waiter& a, const Waiter& b) {
+    return a.initiator != b.initiator ? a.initiator < b.initiator : a.order < b.order;
+  });
+  sc_core::sc_event* granted = next->granted;
+  waiters_.erase(next);
+  granted->notify(sc_core::SC_ZERO_TIME);  // busy_ stays set: the block passes to that initiator
 }
 
 }  // namespace itera::hw

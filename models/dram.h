@@ -4,8 +4,10 @@
 // bandwidth + latency model). Any other TLM-2.0 target with a blocking transport can
 // replace it (bind it to the DMA controllers' initiator sockets instead).
 //
-// Transfers are served one at a time in arrival order (each is many bursts, which the
-// core schedules across channels and banks). The core runs on its own clock; its tick
+// Transfers are served one at a time (each is many bursts, which the core schedules
+// across channels and banks). When several initiators wait, the one bound first (the
+// main array's DMA) goes first, then in arrival order: the dedicated low-rank array
+// must not delay the main array's weight stream. The core runs on its own clock; its tick
 // count follows kernel time: at accelerator cycle e it has reached DRAM tick
 // floor(e * T_accel / T_dram).
 //   cycle fidelity: an SC_METHOD on every accelerator clock edge ticks the core up to
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <systemc>
 #include <tlm>
@@ -58,6 +61,7 @@ class Dram : public sc_core::sc_module {
   SC_HAS_PROCESS(Dram);
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
   void on_clock();  // cycle fidelity
+  void release();   // the current transfer is done: hand the block to the next waiter
   uint64_t core_tick_at(int64_t cycle) const;
   int64_t first_cycle_reaching(uint64_t tick) const;
 
@@ -67,7 +71,14 @@ class Dram : public sc_core::sc_module {
   SimFailure* failure_;
   double ratio_;  // accelerator period / DRAM period
   bool busy_ = false, in_flight_ = false;
-  sc_core::sc_event free_, answered_;
+  struct Waiter {
+    int initiator;
+    uint64_t order;
+    sc_core::sc_event* granted;
+  };
+  std::vector<Waiter> waiters_;
+  uint64_t arrivals_ = 0;
+  sc_core::sc_event answered_;
   sc_core::sc_signal<bool, sc_core::SC_UNCHECKED_WRITERS> busy_sig_;
   uint64_t current_addr_ = 0, current_bytes_ = 0;
 };
