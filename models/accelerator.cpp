@@ -25,7 +25,7 @@ namespace {
 uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 // The ops as the hardware runs them: tile plans, units, DRAM regions.
-std::vector<OpTask> make_tasks(const Trace& trace, const AccelConfig& config) {
+std::vector<OpTask> make_tasks(const Trace& trace, const AccelConfig& config, uint64_t& end) {
   std::map<std::string, int> index_of;
   for (size_t i = 0; i < trace.ops.size(); ++i) index_of[trace.ops[i].name] = static_cast<int>(i);
   const bool dedicated = config.low_rank.datapath == LowRankDatapath::Dedicated;
@@ -60,7 +60,50 @@ std::vector<OpTask> make_tasks(const Trace& trace, const AccelConfig& config) {
   // An op that accumulates writes into its target's output region.
   for (OpTask& t : tasks)
     if (t.accumulate_target >= 0) t.base_y = tasks[t.accumulate_target].base_y;
+  end = next;
   return tasks;
+}
+
+// Functional mode: the DRAM image with every op's weight and input tiles, packed in the
+// tile-major layout the DMA reads (codes first; the scale bytes of a weight tile stay 0).
+std::vector<uint8_t> build_image(const std::vector<OpTask>& tasks, const FunctionalData& data, uint64_t end) {
+  constexpr uint64_t kMaxBytes = uint64_t{1} << 30;
+  if (end > kMaxBytes)
+    throw Error(fmt::format("functional mode is for small layers: this trace needs {} MiB of DRAM image (limit {})",
+                            end >> 20, kMaxBytes >> 20));
+  std::vector<uint8_t> image(end, 0);
+  for (const OpTask& t : tasks) {
+    const FunctionalOp& f = data.ops[static_cast<size_t>(t.index)];
+    const TilePlan& p = t.plan;
+    const int64_t w_full = weight_tile_bytes(*t.op, p.tile.kt, p.tile.nt);
+    const int64_t x_full = act_tile_bytes(t.op->abits, p.tile.mt, p.tile.kt);
+    for (int64_t ni = 0; ni < p.n_tiles; ++ni)
+      for (int64_t ki = 0; ki < p.k_tiles; ++ki) {
+        const int64_t n0 = ni * p.tile.nt, k0 = ki * p.tile.kt;
+        const int64_t nt = std::min(p.tile.nt, f.n - n0), kt = std::min(p.tile.kt, f.k - k0);
+        std::vector<int16_t> codes;
+        codes.reserve(static_cast<size_t>(nt * kt));
+        for (int64_t n = 0; n < nt; ++n)
+          for (int64_t k = 0; k < kt; ++k) codes.push_back(f.w[static_cast<size_t>((n0 + n) * f.k + k0 + k)]);
+        const std::vector<uint8_t> bytes = pack_codes(codes, f.wbits);
+        std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(
+                                                                 t.base_w + static_cast<uint64_t>((ni * p.k_tiles + ki) * w_full)));
+      }
+    if (!p.load_x) continue;
+    for (int64_t mi = 0; mi < p.m_tiles; ++mi)
+      for (int64_t ki = 0; ki < p.k_tiles; ++ki) {
+        const int64_t m0 = mi * p.tile.mt, k0 = ki * p.tile.kt;
+        const int64_t mt = std::min(p.tile.mt, f.m - m0), kt = std::min(p.tile.kt, f.k - k0);
+        std::vector<int16_t> codes;
+        codes.reserve(static_cast<size_t>(mt * kt));
+        for (int64_t m = 0; m < mt; ++m)
+          for (int64_t k = 0; k < kt; ++k) codes.push_back(f.x[static_cast<size_t>((m0 + m) * f.k + k0 + k)]);
+        const std::vector<uint8_t> bytes = pack_codes(codes, f.abits);
+        std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(
+                                                                 t.base_x + static_cast<uint64_t>((mi * p.k_tiles + ki) * x_full)));
+      }
+  }
+  return image;
 }
 
 // One compute unit: an array with its three SRAMs and its DMA controller.
@@ -105,6 +148,13 @@ class Top : public sc_core::sc_module {
   }
 
   const Clocking& clocking() const { return clocking_; }
+  void attach_functional(FunctionalData* data, std::vector<uint8_t>* image) {
+    dram_->image = image;
+    for (Unit& u : units_) {
+      u.array->set_functional(data);
+      u.dma->set_functional(data);
+    }
+  }
   SimFailure& failure() { return failure_; }
   const Dram& dram() const { return *dram_; }
   const std::vector<Unit>& units() const { return units_; }
@@ -196,9 +246,16 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
   sc_core::sc_set_time_resolution(1, sc_core::SC_PS);
 
-  const std::vector<OpTask> tasks = make_tasks(trace, config);  // throws on tiles that do not fit
+  uint64_t end = 0;
+  const std::vector<OpTask> tasks = make_tasks(trace, config, end);  // throws on tiles that do not fit
   std::vector<OpProgress> progress(tasks.size());
+  std::vector<uint8_t> image;
+  if (options.functional != nullptr) {
+    if (config.memory.ideal) throw Error("functional mode needs a memory model (memory.ideal: false): the operands travel through DRAM");
+    image = build_image(tasks, *options.functional, end);
+  }
   Top top("top", config, options, tasks, progress);
+  if (options.functional != nullptr) top.attach_functional(options.functional, &image);
   {
     // Watchdog bound: 64 x (the slowest tile's classic cycles + its bytes at 1 byte/cycle).
     int64_t worst = 0;

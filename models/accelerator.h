@@ -15,6 +15,7 @@
 
 #include "accel_config.h"
 #include "clocking.h"
+#include "functional_data.h"
 #include "hw_stats.h"
 #include "memory_core.h"
 #include "op_task.h"
@@ -28,6 +29,8 @@ struct SimOptions {
   // Testing aid: "drop-dram-response" makes the DRAM block never answer, to exercise the
   // deadlock / lost-request detection.
   std::string fault;
+  // Functional mode: operand codes per op (null: timing only). Filled with results.
+  FunctionalData* functional = nullptr;
 };
 
 // One op's share of the run (figures for a single copy; multiply by repeat).

@@ -1,5 +1,7 @@
 #include "dma_controller.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "dram.h"
@@ -73,6 +75,26 @@ void DmaController::complete_op(int op) {
   p.done_event->notify(sc_core::SC_ZERO_TIME);
 }
 
+void DmaController::record_output(int op, const TileStep& step) {
+  if (functional_ == nullptr) return;
+  FunctionalOp& f = functional_->ops[static_cast<size_t>(op)];
+  const TilePlan& plan = tasks_[static_cast<size_t>(op)].plan;
+  const std::vector<int64_t>& acc = buffers_[kOutput]->accumulators(tile_key(op, 'y', step.mi, step.ni));
+  const int64_t m0 = step.mi * plan.tile.mt, n0 = step.ni * plan.tile.nt;
+  std::vector<int16_t> saturated(acc.size());
+  const int64_t hi = (int64_t{1} << (f.abits - 1)) - 1, lo = -hi - 1;
+  for (int64_t m = 0; m < step.dims.mt; ++m)
+    for (int64_t n = 0; n < step.dims.nt; ++n) {
+      const int64_t v = acc[static_cast<size_t>(m * step.dims.nt + n)];
+      f.y[static_cast<size_t>((m0 + m) * f.n + n0 + n)] = v;
+      saturated[static_cast<size_t>(m * step.dims.nt + n)] = static_cast<int16_t>(std::clamp(v, lo, hi));
+    }
+  if (!step.write_y) return;
+  const std::vector<uint8_t> bytes = pack_codes(saturated, f.abits);
+  if (scratch_.size() < bytes.size()) scratch_.resize(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), scratch_.begin());
+}
+
 void DmaController::run() {
   std::vector<int> mine;
   for (const OpTask& t : tasks_) {
@@ -108,8 +130,10 @@ void DmaController::run() {
       const TilePlan& plan = tasks_[p.op].plan;
       if (p.step.write_y)
         writebacks.push_back(p);
-      else if (p.step.ki == plan.k_tiles - 1)
+      else if (p.step.ki == plan.k_tiles - 1) {
         --open_outputs;  // the result stays on chip
+        record_output(p.op, p.step);
+      }
       if (prog.jobs_left == 0 && prog.writebacks_left == 0) complete_op(p.op);
     }
     // Write-backs first: they free output halves the array may be waiting for.
@@ -135,6 +159,7 @@ void DmaController::run() {
         buffers_[kOutput]->count_dma_fill(w.step.y_bytes);
       }
       status_ = fmt::format("writing back an output tile of op '{}'", task.op->name);
+      record_output(w.op, w.step);
       array_.set_wait_cause(ArrayState::DramStall);
       if (!transfer(w.op, y_addr, w.step.y_bytes, true)) return;
       buffers_[kOutput]->count_dma_drain(w.step.y_bytes);
@@ -161,12 +186,18 @@ void DmaController::run() {
           const uint64_t addr = task.base_w + static_cast<uint64_t>((step.ni * plan.k_tiles + step.ki) * full);
           if (!transfer(task.index, addr, step.w_bytes, false)) return;
           buffers_[kWeight]->count_dma_fill(step.w_bytes);
+          if (functional_ != nullptr)
+            buffers_[kWeight]->store(tile_key(task.index, 'w', step.ki, step.ni), scratch_.data(),
+                                     static_cast<size_t>(step.w_bytes));
         }
         if (step.load_x) {
           const int64_t full = act_tile_bytes(task.op->abits, plan.tile.mt, plan.tile.kt);
           const uint64_t addr = task.base_x + static_cast<uint64_t>((step.mi * plan.k_tiles + step.ki) * full);
           if (!transfer(task.index, addr, step.x_bytes, false)) return;
           buffers_[kInput]->count_dma_fill(step.x_bytes);
+          if (functional_ != nullptr)
+            buffers_[kInput]->store(tile_key(task.index, 'x', step.mi, step.ki), scratch_.data(),
+                                    static_cast<size_t>(step.x_bytes));
         }
         TileJob job;
         job.op = task.index;
@@ -176,6 +207,13 @@ void DmaController::run() {
         job.first_of_op = si == 0;
         job.last_of_op = si == plan.steps() - 1;
         job.pack = plan.pack;
+        job.mi = step.mi;
+        job.ki = step.ki;
+        job.ni = step.ni;
+        job.m0 = step.mi * plan.tile.mt;
+        job.k0 = step.ki * plan.tile.kt;
+        job.n0 = step.ni * plan.tile.nt;
+        job.input_on_chip = !plan.load_x;
         array_.push(job);
         inflight.push_back({task.index, step});
         if (opens_output) ++open_outputs;

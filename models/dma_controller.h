@@ -25,6 +25,7 @@
 
 #include "accel_config.h"
 #include "clocking.h"
+#include "functional_data.h"
 #include "op_task.h"
 #include "sim_failure.h"
 
@@ -42,6 +43,7 @@ class DmaController : public sc_core::sc_module {
                 std::vector<OpProgress>& progress, SimFailure* failure, sc_core::sc_event& finished_event);
 
   bool finished() const { return finished_; }
+  void set_functional(FunctionalData* data) { functional_ = data; }
   std::string status() const { return status_; }
   const DmaCounters& counters() const { return counters_; }
 
@@ -51,6 +53,9 @@ class DmaController : public sc_core::sc_module {
   // One DRAM transfer; blocks until the memory answers. False (after raising) on error.
   bool transfer(int op, uint64_t addr, int64_t bytes, bool write);
   void complete_op(int op);
+  // Functional mode: the finished accumulators of an output tile (from the output SRAM)
+  // go into the op's result, and the tile's payload carries them at abits (saturated).
+  void record_output(int op, const TileStep& step);
 
   int unit_;
   AccelConfig config_;
@@ -65,6 +70,7 @@ class DmaController : public sc_core::sc_module {
   std::string status_ = "not started";
   DmaCounters counters_;
   std::vector<unsigned char> scratch_;
+  FunctionalData* functional_ = nullptr;
 };
 
 }  // namespace itera::hw

@@ -82,6 +82,20 @@ void Dram::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time
     const uint64_t at = core_tick_at(start);
     if (core_->now() < at) core_->skip_to(at);
     core_->submit(trans.get_address(), bytes, write);
+    if (image != nullptr) {
+      if (trans.get_address() + bytes > image->size()) {
+        failure_->raise(fmt::format("DRAM block '{}': a {}-byte access at 0x{:x} is outside the {}-byte memory",
+                                    name(), bytes, trans.get_address(), image->size()));
+        trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        release();
+        return;
+      }
+      uint8_t* cell = image->data() + trans.get_address();
+      if (write)
+        std::copy(trans.get_data_ptr(), trans.get_data_ptr() + bytes, cell);
+      else
+        std::copy(cell, cell + bytes, trans.get_data_ptr());
+    }
     if (fidelity_ == Fidelity::Fast) {
       core_->run_until_idle();
       if (drop_responses) sc_core::wait(answered_);  // never notified: the kernel runs out of events

@@ -52,6 +52,8 @@ class Dram : public sc_core::sc_module {
   // Bytes per accelerator cycle at the core's peak.
   double peak_bytes_per_cycle() const;
   const sc_core::sc_signal<bool, sc_core::SC_UNCHECKED_WRITERS>& busy_signal() const { return busy_sig_; }
+  // Functional mode: the bytes the DRAM holds (payloads are copied from / to it).
+  std::vector<uint8_t>* image = nullptr;
   // Testing aid: accept transfers but never answer them (a lost request).
   bool drop_responses = false;
   // What the block is doing, for deadlock reports.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sram.h"
+#include "functional_data.h"
 
 namespace itera::hw {
 
@@ -113,6 +114,7 @@ void PeArray::run() {
       run_tile_fast(job, work);
     else
       run_tile_cycle(job, work);
+    if (functional_ != nullptr) multiply_tile(job);
     // SRAM traffic of the tile (identical in both fidelities).
     for (const FoldClass& f : work.classes) {
       const int preload_buf = work.dataflow == Dataflow::InputStationary ? kInput : kWeight;
@@ -132,6 +134,51 @@ void PeArray::run() {
     op_folds_[job.op] += work.folds();
     ++jobs_done_;
     job_done_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+void PeArray::multiply_tile(const TileJob& job) {
+  const FunctionalOp& f = functional_->ops[static_cast<size_t>(job.op)];
+  const int64_t mt = job.dims.mt, kt = job.dims.kt, nt = job.dims.nt;
+  // The operands, as the SRAMs hold them.
+  const std::vector<uint8_t>& wbytes = buffers_[kWeight]->load(tile_key(job.op, 'w', job.ki, job.ni));
+  const std::vector<int16_t> w = unpack_codes(wbytes.data(), static_cast<size_t>(nt * kt), f.wbits, f.w_signed);
+  std::vector<int16_t> x;
+  if (job.input_on_chip) {  // the rank-r intermediate already on chip
+    x.resize(static_cast<size_t>(mt * kt));
+    for (int64_t m = 0; m < mt; ++m)
+      for (int64_t k = 0; k < kt; ++k)
+        x[static_cast<size_t>(m * kt + k)] = f.x[static_cast<size_t>((job.m0 + m) * f.k + job.k0 + k)];
+  } else {
+    const std::vector<uint8_t>& xbytes = buffers_[kInput]->load(tile_key(job.op, 'x', job.mi, job.ki));
+    x = unpack_codes(xbytes.data(), static_cast<size_t>(mt * kt), f.abits, true);
+  }
+  std::vector<int64_t>& acc = buffers_[kOutput]->accumulators(tile_key(job.op, 'y', job.mi, job.ni));
+  if (!job.accumulate_psums) acc.assign(static_cast<size_t>(mt * nt), 0);
+  // Fold by fold, in the dataflow's mapping: each fold adds the products of its slice.
+  const auto slice = [&](int64_t m_lo, int64_t m_hi, int64_t k_lo, int64_t k_hi, int64_t n_lo, int64_t n_hi) {
+    for (int64_t m = m_lo; m < m_hi; ++m)
+      for (int64_t n = n_lo; n < n_hi; ++n) {
+        int64_t sum = 0;
+        for (int64_t k = k_lo; k < k_hi; ++k)
+          sum += int64_t{x[static_cast<size_t>(m * kt + k)]} * w[static_cast<size_t>(n * kt + k)];
+        acc[static_cast<size_t>(m * nt + n)] += sum;
+      }
+  };
+  const int64_t r = rows_, c = cols_, cp = int64_t{cols_} * job.pack;
+  switch (config_.array.dataflow) {
+    case Dataflow::WeightStationary:  // K on rows, N on columns
+      for (int64_t k0 = 0; k0 < kt; k0 += r)
+        for (int64_t n0 = 0; n0 < nt; n0 += cp) slice(0, mt, k0, std::min(kt, k0 + r), n0, std::min(nt, n0 + cp));
+      break;
+    case Dataflow::OutputStationary:  // M on rows, N on columns
+      for (int64_t m0 = 0; m0 < mt; m0 += r)
+        for (int64_t n0 = 0; n0 < nt; n0 += cp) slice(m0, std::min(mt, m0 + r), 0, kt, n0, std::min(nt, n0 + cp));
+      break;
+    case Dataflow::InputStationary:  // K on rows, M on columns
+      for (int64_t k0 = 0; k0 < kt; k0 += r)
+        for (int64_t m0 = 0; m0 < mt; m0 += c) slice(m0, std::min(mt, m0 + c), k0, std::min(kt, k0 + r), 0, nt);
+      break;
   }
 }
 

@@ -19,6 +19,7 @@
 #include "accel_config.h"
 #include "clocking.h"
 #include "fold_work.h"
+#include "functional_data.h"
 #include "hw_stats.h"
 #include "tile_job.h"
 
@@ -51,11 +52,15 @@ class PeArray : public sc_core::sc_module {
 
   const sc_core::sc_signal<int, sc_core::SC_UNCHECKED_WRITERS>& state_signal() const { return state_sig_; }
 
+  // Functional mode: multiply the codes the SRAMs hold (see functional_data.h).
+  void set_functional(FunctionalData* data) { functional_ = data; }
+
  private:
   SC_HAS_PROCESS(PeArray);
   void run();
   void run_tile_fast(const TileJob& job, const TileWork& work);
   void run_tile_cycle(const TileJob& job, const TileWork& work);
+  void multiply_tile(const TileJob& job);
   // Cycle fidelity: one phase of a fold, cycle by cycle, until at least `min_cycles` have
   // passed and every buffer has been granted its accesses. Cycles below `compute_cycles`
   // are compute, the rest port stalls. Returns the cycles spent. When wavefront_t > 0 the
@@ -95,6 +100,7 @@ class PeArray : public sc_core::sc_module {
   int64_t macs_ = 0, pe_active_ = 0, folds_ = 0;
   std::vector<int64_t> op_macs_, op_pe_active_, op_folds_;
   sc_core::sc_signal<int, sc_core::SC_UNCHECKED_WRITERS> state_sig_;
+  FunctionalData* functional_ = nullptr;
 };
 
 // Number of PEs (i, j) of an r x c grid with i + j <= s: the PEs a skewed wavefront has

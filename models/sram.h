@@ -6,7 +6,9 @@
 // the same count. DMA fills and drains are counted as accesses but not charged port
 // time (the DMA is assumed to use the half the array is not reading).
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 #include <systemc>
 
@@ -14,6 +16,12 @@
 #include "hw_stats.h"
 
 namespace itera::hw {
+
+// Names a tile of an op: which operand ('w', 'x', 'y') and its two tile indices.
+inline uint64_t tile_key(int op, char operand, int64_t a, int64_t b) {
+  return (static_cast<uint64_t>(op) << 42) | (static_cast<uint64_t>(operand) << 34) |
+         (static_cast<uint64_t>(a) << 17) | static_cast<uint64_t>(b);
+}
 
 class Sram : public sc_core::sc_module {
  public:
@@ -37,7 +45,14 @@ class Sram : public sc_core::sc_module {
 
   const SramCounters& counters() const { return counters_; }
 
+  // Functional mode: what the buffer holds, tile by tile (key: tile_key()).
+  void store(uint64_t key, const uint8_t* data, size_t bytes) { tiles_[key].assign(data, data + bytes); }
+  const std::vector<uint8_t>& load(uint64_t key) const;  // throws itera::Error when the tile never arrived
+  std::vector<int64_t>& accumulators(uint64_t key) { return accumulators_[key]; }
+
  private:
+  std::map<uint64_t, std::vector<uint8_t>> tiles_;
+  std::map<uint64_t, std::vector<int64_t>> accumulators_;
   BufferConfig config_;
   SramCounters counters_;
 };

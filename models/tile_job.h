@@ -16,6 +16,9 @@ struct TileJob {
   bool first_of_op = false;
   bool last_of_op = false;
   int pack = 1;
+  int64_t mi = 0, ki = 0, ni = 0;  // tile indices in the op's loop nest
+  int64_t m0 = 0, k0 = 0, n0 = 0;  // where the tile starts in the op's M, K, N
+  bool input_on_chip = false;      // lr_up: the input is the on-chip intermediate
 };
 
 }  // namespace itera::hw

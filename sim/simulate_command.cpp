@@ -11,6 +11,7 @@
 #include "accelerator.h"
 #include "atomic_file.h"
 #include "error.h"
+#include "functional_check.h"
 #include "options_util.h"
 #include "scalesim_topology.h"
 #include "sim_report.h"
@@ -44,7 +45,9 @@ Trace read_workload(const std::string& path) {
 int run_simulate(const std::vector<std::string>& args) {
   std::string trace_path, config_path, fidelity_name = "fast", json_path, csv_dir, vcd_path;
   bool no_timing = false;
-  std::string fault;
+  std::string fault, decomposition;
+  bool functional = false;
+  uint64_t seed = 0;
   po::options_description desc("itera simulate options");
   // clang-format off
   desc.add_options()
@@ -55,6 +58,9 @@ int run_simulate(const std::vector<std::string>& args) {
     ("csv", po::value(&csv_dir), "also write COMPUTE_REPORT.csv and BANDWIDTH_REPORT.csv (SCALE-Sim columns first) into this directory")
     ("vcd", po::value(&vcd_path), "write a waveform (SystemC VCD trace: clock, array states, DRAM busy) to this file")
     ("no-timing", po::bool_switch(&no_timing), "leave the wall-clock line out of the printed report")
+    ("functional", po::bool_switch(&functional), "functional mode (small layers): the array multiplies the integer codes of --decomposition and the outputs are checked bit for bit against Eigen")
+    ("decomposition", po::value(&decomposition), "with --functional: the layers saved by 'itera decompose --save' that the trace was made from")
+    ("seed", po::value(&seed)->default_value(0), "with --functional: seed of the activation codes")
     ("inject-fault", po::value(&fault), "testing aid: drop-dram-response (the DRAM never answers; the run must end in a deadlock error)");
   // clang-format on
   po::positional_options_description pos;
@@ -70,12 +76,31 @@ int run_simulate(const std::vector<std::string>& args) {
   const AccelConfig config = config_path.empty() ? default_accel_config() : load_accel_config(config_path);
   const Trace trace = read_workload(trace_path);
 
+  if (functional && decomposition.empty())
+    throw Error("--functional needs --decomposition FILE.safetensors (the saved layers whose codes the array multiplies)");
+  if (!functional && !decomposition.empty())
+    throw Error("--decomposition applies only with --functional");
+  hw::FunctionalData operands;
+  if (functional) operands = functional_operands(trace, decomposition, seed);
+
   hw::SimOptions options;
+  if (functional) options.functional = &operands;
   options.fidelity = fidelity;
   options.vcd_path = vcd_path;
   options.fault = fault;
   const hw::SimRun run = hw::simulate_trace(trace, config, options);
   const SimReport report = build_sim_report(trace, config, run, fidelity);
+  std::string functional_line;
+  if (functional) {
+    const std::string mismatch = check_functional(trace, operands);
+    if (!mismatch.empty()) throw Error("functional check failed: " + mismatch);
+    int64_t outputs = 0;
+    for (const auto& f : operands.ops) outputs += static_cast<int64_t>(f.y.size());
+    functional_line = fmt::format(
+        "functional: {} ops, {} outputs computed by the array from the codes in {} equal the Eigen integer "
+        "reference bit for bit\n",
+        trace.ops.size(), outputs, decomposition);
+  }
 
   StagedOutputs outputs;
   if (!json_path.empty()) outputs.add(json_path, sim_json(report).dump(2) + "\n");
@@ -84,7 +109,7 @@ int run_simulate(const std::vector<std::string>& args) {
     outputs.add(csv_dir + "/BANDWIDTH_REPORT.csv", bandwidth_report_csv(report));
   }
   outputs.commit();
-  std::cout << sim_table(report, !no_timing);
+  std::cout << sim_table(report, !no_timing) << functional_line;
   return 0;
 }
 

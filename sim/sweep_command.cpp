@@ -333,12 +333,12 @@ int run_sweep(const std::vector<std::string>& args) {
   }
 
   std::string shape;
-  for (const sweep::GridAxis& a : spec.grid) shape += fmt::format("{}{} {}", shape.empty() ? "" : " x ", a.values.size(), a.key);
+  for (const sweep::GridAxis& a : spec.grid)
+    shape += fmt::format("{}{} {}", shape.empty() ? "" : " x ", a.values.size(), a.key);
   std::cout << fmt::format("sweep {}: {} point{} ({}), trace {}, fidelity {}\n", sweep_path, n, n == 1 ? "" : "s",
                            shape, trace_path, fidelity);
-  std::cout << fmt::format("{} reused from {}, {} to simulate with {} job{}\n", reused, points_dir, pending.size(),
-                           std::min<size_t>(static_cast<size_t>(jobs), std::max<size_t>(pending.size(), 1)),
-                           jobs == 1 ? "" : "s")
+  std::cout << fmt::format("{} reused from {}, {} to simulate ({} worker{} at a time)\n", reused, points_dir,
+                           pending.size(), jobs, jobs == 1 ? "" : "s")
             << std::flush;
 
   const std::vector<std::string> base_args = {"itera", "simulate", "--trace=" + trace_path, "--no-timing",

@@ -327,8 +327,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
 
   SweepSpec spec;
   spec.file = file;
-  YAML::Node grid_key, grid;
-  YAML::Node base_key;
+  YAML::Node grid_key, grid, base_key;
+  bool has_grid = false;
   std::set<std::string> seen;
   for (const auto& entry : doc) {
     const YAML::Node& key = entry.first;
@@ -348,11 +348,12 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     } else if (name == "grid") {
       grid_key = key;
       grid = v;
+      has_grid = true;
     } else {
       r.fail(key, fmt::format("unknown key '{}' at the top level; allowed keys: {}", name, kTopKeys));
     }
   }
-  if (!grid_key)
+  if (!has_grid)
     throw Error(fmt::format("{}: no 'grid': give the config keys to sweep and their values, e.g. "
                             "'grid: {{array.rows: [16, 32]}}'",
                             file));

@@ -418,3 +418,40 @@ TEST(SimulateBadInput, ALostDramRequestIsADeadlockNamingTheBlockedModule) {
 
 }  // namespace
 }  // namespace itera
+
+namespace itera {
+namespace {
+
+// Functional mode: the array multiplies the integer codes of a saved decomposition
+// (dense 4-bit codes and 4-bit ITERA factors) that travel DRAM -> TLM -> SRAM, over
+// several tiles per op; every output must equal the Eigen integer product.
+TEST(SimulateFunctional, ArrayOutputsEqualTheEigenIntegerReference) {
+  TempDir dir;
+  const std::string f = dir.file("layers.safetensors"), t = dir.file("layers.trace");
+  ASSERT_EQ(run_cli("decompose --shape stories260k --method itera --form compensated --bits 4 --factor-bits 4 "
+                    "--rank 8 --save '" + f + "'").exit_code, 0);
+  ASSERT_EQ(run_cli("trace --decomposition '" + f + "' --phase prefill --seq-len 40 -o '" + t + "'").exit_code, 0);
+  for (const std::string df : {"ws", "os", "is"}) {
+    for (const std::string fidelity : {"fast", "cycle"}) {
+      write(dir.file("c.yaml"), "array: {rows: 8, cols: 6, dataflow: " + df +
+                                    "}\nbuffers: {weight: {kb: 2}, input: {kb: 2}, output: {kb: 2}}\n");
+      const auto r = run_cli("simulate '" + t + "' --functional --decomposition '" + f + "' --config '" +
+                             dir.file("c.yaml") + "' --fidelity " + fidelity);
+      EXPECT_EQ(r.exit_code, 0) << df << " " << fidelity << ": " << r.err;
+      EXPECT_NE(r.out.find("21 ops, 50240 outputs computed by the array"), std::string::npos) << r.out;
+    }
+  }
+}
+
+TEST(SimulateFunctional, NeedsTheDecompositionTheTraceWasMadeFrom) {
+  TempDir dir;
+  const std::string f = dir.file("layers.safetensors");
+  ASSERT_EQ(run_cli("decompose --shape stories260k --method rtn --bits 4 --save '" + f + "'").exit_code, 0);
+  write(dir.file("t.trace"), "itera-trace 1\n" + row("other", "dense", 4, 64, 64, 4));
+  const auto r = run_cli("simulate '" + dir.file("t.trace") + "' --functional --decomposition '" + f + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("has no layer 'other'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace itera
