@@ -45,7 +45,7 @@ memory:
 buffers:
   weight: {kb: 256, banks: 8, ports: 2, width_bytes: 16, double_buffer: true}
   input:  {kb: 256, banks: 8, ports: 2, width_bytes: 16, double_buffer: true}
-  output: {kb: 128, banks: 8, ports: 2, width_bytes: 16, double_buffer: true}
+  output: {kb: 128, banks: 16, ports: 2, width_bytes: 16, double_buffer: true}
 low_rank:
   datapath: shared      # shared (low-rank GEMMs on the main array) | dedicated (a second array, concurrent)
   dedicated_rows: 8

@@ -70,7 +70,7 @@ struct BufferConfig {
 struct BuffersConfig {
   BufferConfig weight;
   BufferConfig input;
-  BufferConfig output{128, 8, 2, true, 16};
+  BufferConfig output{128, 16, 2, true, 16};  // 512 B/cycle: 32-bit psum read+write of 64 packed columns
 };
 
 struct LowRankConfig {

@@ -1,6 +1,7 @@
 // `itera simulate`: runs a layer trace (docs/trace-format.md) or a SCALE-Sim GEMM
 // topology CSV on the SystemC accelerator model and reports cycles, utilization and
 // bandwidth per layer and in total.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -105,6 +106,9 @@ int run_simulate(const std::vector<std::string>& args) {
   StagedOutputs outputs;
   if (!json_path.empty()) outputs.add(json_path, sim_json(report).dump(2) + "\n");
   if (!csv_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(csv_dir, ec);
+    if (ec) throw Error(fmt::format("cannot create the --csv directory '{}': {}", csv_dir, ec.message()));
     outputs.add(csv_dir + "/COMPUTE_REPORT.csv", compute_report_csv(report));
     outputs.add(csv_dir + "/BANDWIDTH_REPORT.csv", bandwidth_report_csv(report));
   }

@@ -46,7 +46,7 @@ void expect_documented_defaults(const AccelConfig& c) {
     EXPECT_TRUE(b->double_buffer);
   }
   EXPECT_EQ(c.buffers.output.kb, 128);
-  EXPECT_EQ(c.buffers.output.banks, 8);
+  EXPECT_EQ(c.buffers.output.banks, 16);
   EXPECT_EQ(c.buffers.output.ports, 2);
   EXPECT_TRUE(c.buffers.output.double_buffer);
   EXPECT_EQ(c.low_rank.datapath, LowRankDatapath::Shared);
@@ -109,7 +109,7 @@ TEST(AccelConfigParse, OmittedKeysKeepTheirDefaults) {
   EXPECT_EQ(c.array.cols, 32);
   EXPECT_EQ(c.array.dataflow, Dataflow::WeightStationary);
   EXPECT_EQ(c.buffers.output.kb, 64);
-  EXPECT_EQ(c.buffers.output.banks, 8);
+  EXPECT_EQ(c.buffers.output.banks, 16);
   EXPECT_EQ(c.buffers.weight.kb, 256);
   EXPECT_EQ(c.clock_mhz, 1000.0);
 }
