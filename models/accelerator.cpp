@@ -3,6 +3,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 
@@ -341,8 +342,33 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   }
   run.makespan_cycles = frontier;
   if (!options.vcd_path.empty()) {
-    if (std::rename((vcd_tmp + ".vcd").c_str(), options.vcd_path.c_str()) != 0) {
-      discard_vcd();
+    // SystemC stamps the file with the wall-clock date; drop that block so the same
+    // inputs give the same bytes, then move the file into place.
+    {
+      std::ifstream in(vcd_tmp + ".vcd");
+      std::ofstream out(vcd_tmp + ".clean");
+      std::string line;
+      bool in_date = false, date_done = false;
+      while (std::getline(in, line)) {
+        if (!date_done && line.rfind("$date", 0) == 0) in_date = true;
+        if (in_date) {
+          if (line.find("$end") != std::string::npos) {
+            in_date = false;
+            date_done = true;
+          }
+          continue;
+        }
+        out << line << '\n';
+      }
+      if (!out) {
+        discard_vcd();
+        std::remove((vcd_tmp + ".clean").c_str());
+        throw Error(fmt::format("cannot write the waveform to '{}'", options.vcd_path));
+      }
+    }
+    discard_vcd();
+    if (std::rename((vcd_tmp + ".clean").c_str(), options.vcd_path.c_str()) != 0) {
+      std::remove((vcd_tmp + ".clean").c_str());
       throw Error(fmt::format("cannot write the waveform to '{}'", options.vcd_path));
     }
   }

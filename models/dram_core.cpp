@@ -76,34 +76,28 @@ void DramCore::refresh(Channel& c, uint64_t at) {
 
 bool DramCore::issue(Channel& c) {
   const uint64_t tcl = static_cast<uint64_t>(timing_.tCL);
-  // 1. Column command for the oldest burst whose row is open.
-  if (now_ >= c.next_col && c.bus_free <= now_ + tcl) {
-    for (auto it = c.queue.begin(); it != c.queue.end(); ++it) {
-      Bank& b = c.banks[it->bank];
-      if (b.open_row != static_cast<int64_t>(it->row) || now_ < b.ready_col) continue;
-      const uint64_t end = now_ + tcl + half_burst_;
-      c.bus_free = end;
-      c.next_col = now_ + half_burst_;
-      last_data_end_ = std::max(last_data_end_, end);
-      ++stats_.bursts;
-      stats_.data_bus_busy_cycles += half_burst_;
-      if (b.fresh) {
-        (b.fresh_kind == Opened::Conflict ? stats_.row_conflicts : stats_.row_misses) += 1;
-        b.fresh = false;
-      } else {
-        ++stats_.row_hits;
+  const bool column_ok = now_ >= c.next_col && c.bus_free <= now_ + tcl;  // tCCD and the data slot
+  // One pass in age order: the first burst that can take a column command issues it (1);
+  // on the way, note the oldest burst whose closed bank can be activated (2) and mark the
+  // banks whose open row some queued burst wants (they must not be precharged, 3).
+  ++scan_;
+  Burst* activate = nullptr;
+  for (auto it = c.queue.begin(); it != c.queue.end(); ++it) {
+    Bank& b = c.banks[it->bank];
+    if (b.open_row == static_cast<int64_t>(it->row)) {
+      if (column_ok && now_ >= b.ready_col) {
+        column(c, it);
+        return true;
       }
-      if (--it->count == 0) c.queue.erase(it);
-      --c.queued;
-      --outstanding_;
-      return true;
+      b.wanted = scan_;
+    } else if (b.open_row < 0 && activate == nullptr && now_ >= b.ready_act) {
+      activate = &*it;
     }
   }
   // 2. Activate a closed bank for the oldest burst that needs it.
-  for (const Burst& q : c.queue) {
-    Bank& b = c.banks[q.bank];
-    if (b.open_row >= 0 || now_ < b.ready_act) continue;
-    b.open_row = static_cast<int64_t>(q.row);
+  if (activate != nullptr) {
+    Bank& b = c.banks[activate->bank];
+    b.open_row = static_cast<int64_t>(activate->row);
     b.ready_col = now_ + static_cast<uint64_t>(timing_.tRCD);
     b.ready_pre = now_ + static_cast<uint64_t>(timing_.tRAS);
     b.fresh = true;
@@ -111,14 +105,12 @@ bool DramCore::issue(Channel& c) {
     b.precharged_for_conflict = false;
     return true;
   }
-  // 3. Precharge a bank whose open row nobody in the queue wants.
+  // 3. Precharge, for the oldest burst that needs another row, a bank whose open row no
+  // queued burst wants.
   for (const Burst& q : c.queue) {
     Bank& b = c.banks[q.bank];
-    if (b.open_row < 0 || b.open_row == static_cast<int64_t>(q.row) || now_ < b.ready_pre) continue;
-    bool wanted = false;
-    for (const Burst& o : c.queue)
-      if (o.bank == q.bank && static_cast<int64_t>(o.row) == b.open_row) wanted = true;
-    if (wanted) continue;
+    if (b.open_row < 0 || b.open_row == static_cast<int64_t>(q.row) || b.wanted == scan_ || now_ < b.ready_pre)
+      continue;
     b.open_row = -1;
     b.ready_act = now_ + static_cast<uint64_t>(timing_.tRP);
     b.precharged_for_conflict = true;
@@ -126,6 +118,25 @@ bool DramCore::issue(Channel& c) {
     return true;
   }
   return false;
+}
+
+void DramCore::column(Channel& c, std::vector<Burst>::iterator it) {
+  Bank& b = c.banks[it->bank];
+  const uint64_t end = now_ + static_cast<uint64_t>(timing_.tCL) + half_burst_;  // data: [end - BL/2, end)
+  c.bus_free = end;
+  c.next_col = now_ + half_burst_;
+  last_data_end_ = std::max(last_data_end_, end);
+  ++stats_.bursts;
+  stats_.data_bus_busy_cycles += half_burst_;
+  if (b.fresh) {
+    (b.fresh_kind == Opened::Conflict ? stats_.row_conflicts : stats_.row_misses) += 1;
+    b.fresh = false;
+  } else {
+    ++stats_.row_hits;
+  }
+  if (--it->count == 0) c.queue.erase(it);
+  --c.queued;
+  --outstanding_;
 }
 
 bool DramCore::step_channel(Channel& c) {
@@ -186,9 +197,10 @@ uint64_t DramCore::next_event() const {
     if (c.bus_free > tcl) consider(c.bus_free - tcl);
     for (const Burst& q : c.queue) {
       const Bank& b = c.banks[q.bank];
-      consider(b.ready_col);
-      consider(b.ready_act);
-      consider(b.ready_pre);
+      if (b.open_row == static_cast<int64_t>(q.row))
+        consider(b.ready_col);
+      else
+        consider(b.open_row < 0 ? b.ready_act : b.ready_pre);
     }
   }
   return next == std::numeric_limits<uint64_t>::max() ? now_ + 1 : next;

@@ -7,9 +7,11 @@
 // so a sequential stream alternates channels burst by burst, fills a row, then moves
 // on to the next bank (bank interleaving at row granularity).
 //
-// Each transfer is split into bursts of bus_bytes x burst_length. Bursts wait in a
-// per-channel FIFO and enter the channel's request queue (depth 32) in order. Each
-// DRAM cycle, each channel issues at most one command, FR-FCFS:
+// Each transfer is split into bursts of bus_bytes x burst_length (a partial first or last
+// burst costs a whole burst of bus time; read_bytes / write_bytes count the bytes asked
+// for). Bursts wait in a per-channel FIFO and enter the channel's request queue (depth
+// queue_depth, 32 by default) in order, as room frees. Each DRAM cycle, each channel
+// issues at most one command, FR-FCFS:
 //   1. a RD/WR for the oldest queued burst whose row is open and which can issue now
 //      (tRCD after its ACT, tCCD = BL/2 after the previous column command, and its data
 //      slot on the bus free tCL later); its data occupies the bus for BL/2 cycles;
@@ -17,14 +19,25 @@
 //   3. else a PRE for the oldest burst whose bank has another row open, when no queued
 //      burst wants that open row (tRAS after the ACT).
 // Because requests are considered in age order, the next bank is activated while the
-// current one streams. A burst is a row hit when its row was already open and used, a
-// miss when it needed an ACT of a closed bank, a conflict when it needed PRE + ACT.
+// current one streams.
 //
-// Refresh: all-bank, per channel, due every tREFI; the channel stops issuing, waits for
-// its data bus to drain, closes all rows and is blocked for tRFC + tRP.
+// Row statistics, classified per burst at its column command: the first burst served
+// after an ACT is a miss if the bank had been closed (never opened, or closed by a
+// refresh) and a conflict if the scheduler precharged another row to open this one;
+// every further burst served from that open row is a hit. So misses + conflicts = ACTs.
 //
-// Simplifications (documented): writes use the read timing (no tWR, tWTR, tCWL),
-// no tRRD / tFAW activation limits, no read-to-precharge delay, one rank per channel.
+// Refresh: all-bank, per channel, due at ticks tREFI, 2 tREFI, ... (a fixed schedule).
+// When due, the channel stops issuing, waits for its in-flight data to leave the bus,
+// closes all rows and is blocked for tRFC + tRP.
+//
+// Simplifications: writes use the read timing (no tWR, tWTR, tCWL, no bus turnaround),
+// no tRRD / tFAW activation limits (so queued random accesses overlap across banks more
+// than real DDR4 allows), no read-to-precharge delay (tRTP), one rank per channel.
+//
+// Speed: consecutive bursts of one row are queued as one entry, and run_until_idle only
+// visits ticks at which some command can issue, data ends or a refresh starts or ends
+// (about 40 ns of host time per streamed burst; a queue full of random accesses costs
+// more, about 1.5 us per burst, as each visited tick scans the queue).
 #include <cstdint>
 #include <deque>
 #include <vector>
@@ -66,6 +79,7 @@ class DramCore : public MemoryCore {
     bool fresh = false;             // activated, no column command yet
     Opened fresh_kind = Opened::Miss;
     bool precharged_for_conflict = false;
+    uint64_t wanted = 0;            // == scan_: a queued burst wants the open row (no PRE)
   };
   struct Channel {
     std::deque<Burst> waiting;  // not yet in the request queue
@@ -80,6 +94,7 @@ class DramCore : public MemoryCore {
   bool step_channel(Channel& c);
   bool step();  // all channels at now_
   bool issue(Channel& c);
+  void column(Channel& c, std::vector<Burst>::iterator it);  // RD/WR for one burst of *it
   void refresh(Channel& c, uint64_t at);
   uint64_t next_event() const;  // earliest cycle > now_ at which something may happen
 
@@ -89,6 +104,7 @@ class DramCore : public MemoryCore {
   uint64_t half_burst_;  // data cycles per burst (BL / 2)
   std::vector<Channel> channels_;
   uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0;
+  uint64_t scan_ = 0;  // scheduler passes so far (stamps Bank::wanted)
   MemoryStats stats_;
 };
 

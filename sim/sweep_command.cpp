@@ -3,6 +3,7 @@
 // (this binary, `itera simulate`), up to --jobs at a time. Points are resumable: a
 // point whose JSON report exists and whose config file is unchanged is not run again.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -15,11 +16,9 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "accel_config.h"
 #include "atomic_file.h"
@@ -66,7 +65,8 @@ const char* const kUsage =
     "whose JSON exists and whose config file (which records the trace's hash and the\n"
     "fidelity) is unchanged, so an interrupted sweep resumes and a changed grid reruns\n"
     "only the points that changed. A point that fails (e.g. a buffer too small for the\n"
-    "trace) or whose worker dies is recorded as an error and the sweep goes on.\n"
+    "trace) or whose worker dies is recorded as an error and the sweep goes on;\n"
+    "failed points have no report, so a rerun tries them again.\n"
     "\n"
     "DIR/results.csv has one row per point in grid order: point, the grid values, status\n"
     "(ok | error), total_cycles, compute_cycles, stall_cycles, macs, pe_utilization,\n"
@@ -273,10 +273,11 @@ int run_sweep(const std::vector<std::string>& args) {
   const SweepSpec spec = sweep::load_sweep_spec(sweep_path);
   const std::string trace_path = trace_override.empty() ? spec.trace : trace_override;
   if (trace_path.empty())
-    throw Error(fmt::format("{}: no trace to simulate: give 'trace: FILE' in the sweep file or --trace FILE",
-                            sweep_path));
-  const std::string fidelity =
-      !fidelity_override.empty() ? fidelity_override : !spec.fidelity.empty() ? spec.fidelity : "fast";
+    throw Error(
+        fmt::format("{}: no trace to simulate: give 'trace: FILE' in the sweep file or --trace FILE", sweep_path));
+  const std::string fidelity = !fidelity_override.empty() ? fidelity_override
+                               : !spec.fidelity.empty()   ? spec.fidelity
+                                                          : "fast";
   // Read the trace once here, so that a bad trace is one error and not one per point.
   const std::string trace_text = read_file(trace_path);
   read_workload(trace_path);
@@ -327,6 +328,7 @@ int run_sweep(const std::vector<std::string>& args) {
     } catch (const Error& e) {
       results[i].ok = false;
       results[i].error = e.what();
+      std::cout << fmt::format("point {:0{}} {}: error: {}\n", i, width, spec.label(i), results[i].error);
       continue;
     }
     pending.push_back(i);

@@ -1,8 +1,8 @@
 #include "sweep_report.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "error.h"
 
@@ -22,8 +22,8 @@ std::string point_name(size_t index) { return std::to_string(index); }
 
 const std::vector<std::string>& metric_keys() {
   static const std::vector<std::string> keys = {
-      "total_cycles",    "compute_cycles",   "stall_cycles",           "macs", "pe_utilization",
-      "latency_us",      "dram_read_bytes", "dram_write_bytes", "dram_bandwidth_percent", "pes"};
+      "total_cycles",    "compute_cycles",   "stall_cycles",           "macs", "pe_utilization", "latency_us",
+      "dram_read_bytes", "dram_write_bytes", "dram_bandwidth_percent", "pes"};
   return keys;
 }
 
@@ -32,8 +32,7 @@ PointResult result_from_report(const nlohmann::json& report) {
   if (!report.is_object()) throw Error("the simulate report is not a JSON object");
   for (const std::string& key : metric_keys()) {
     const auto it = report.find(key);
-    if (it == report.end() || !it->is_number())
-      throw Error(fmt::format("the simulate report has no number '{}'", key));
+    if (it == report.end() || !it->is_number()) throw Error(fmt::format("the simulate report has no number '{}'", key));
     r.metrics.push_back(format_number(*it));
   }
   r.total_cycles = report["total_cycles"].get<double>();
@@ -113,8 +112,8 @@ std::string best_points_table(const SweepSpec& spec, const std::vector<PointResu
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
-  std::string out = fmt::format("best {} of {} successful point{} (fewest total cycles):\n", rows.size(),
-                                successful, successful == 1 ? "" : "s");
+  std::string out = fmt::format("best {} of {} successful point{} (fewest total cycles):\n", rows.size(), successful,
+                                successful == 1 ? "" : "s");
   out += line(header);
   for (const auto& row : rows) out += line(row);
   return out;

@@ -3,10 +3,9 @@
 // of the best points. Both depend only on the sweep spec and the points' simulate
 // JSON reports, never on the job count or the order in which points finished.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "sweep_spec.h"
 

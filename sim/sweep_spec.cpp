@@ -1,11 +1,11 @@
 #include "sweep_spec.h"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 // yaml-cpp 0.7's inline node accessors trip GCC 12's dangling-pointer analysis (a false
 // positive inside the library's headers); see accel_config.cpp.
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
@@ -28,8 +28,8 @@ const char* const kTopKeys = "trace, base, fidelity, grid";
 // A config as a tree: nested mappings (in file order) whose leaves are scalars.
 struct Tree {
   bool is_map = false;
-  std::string scalar;   // leaves
-  bool quoted = false;  // leaves written as quoted strings
+  std::string scalar;             // leaves
+  bool quoted = false;            // leaves written as quoted strings
   std::vector<std::string> keys;  // mappings
   std::vector<Tree> children;
 
@@ -354,9 +354,10 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     }
   }
   if (!has_grid)
-    throw Error(fmt::format("{}: no 'grid': give the config keys to sweep and their values, e.g. "
-                            "'grid: {{array.rows: [16, 32]}}'",
-                            file));
+    throw Error(
+        fmt::format("{}: no 'grid': give the config keys to sweep and their values, e.g. "
+                    "'grid: {{array.rows: [16, 32]}}'",
+                    file));
 
   if (spec.base_file.empty()) {
     spec.base_yaml = default_accel_config_yaml();
@@ -379,8 +380,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     n = n > kMaxSweepPoints ? n : n * a.values.size();  // saturates well before overflow
   }
   if (n > kMaxSweepPoints)
-    throw Error(fmt::format("{}: the grid ({}) has more than {} points; sweep fewer values", file, shape,
-                            kMaxSweepPoints));
+    throw Error(
+        fmt::format("{}: the grid ({}) has more than {} points; sweep fewer values", file, shape, kMaxSweepPoints));
   return spec;
 }
 

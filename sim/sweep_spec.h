@@ -32,11 +32,11 @@ struct GridAxis {
 };
 
 struct SweepSpec {
-  std::string file;         // the sweep file as named by the user (for messages)
-  std::string trace;        // resolved against the sweep file's directory; empty: not given
-  std::string base_file;    // resolved; empty: the built-in default config
-  std::string base_yaml;    // the base config's text (validated)
-  std::string fidelity;     // fast | cycle; empty: not given
+  std::string file;       // the sweep file as named by the user (for messages)
+  std::string trace;      // resolved against the sweep file's directory; empty: not given
+  std::string base_file;  // resolved; empty: the built-in default config
+  std::string base_yaml;  // the base config's text (validated)
+  std::string fidelity;   // fast | cycle; empty: not given
   std::vector<GridAxis> grid;
 
   size_t point_count() const;

@@ -302,7 +302,8 @@ TEST(Simulate, SameInputsGiveByteIdenticalReports) {
     outputs[i][3] = r.out;
   }
   for (int k = 0; k < 4; ++k) EXPECT_EQ(outputs[0][k], outputs[1][k]) << k;
-  EXPECT_EQ(slurp(dir.file("w0.vcd")).size(), slurp(dir.file("w1.vcd")).size());
+  EXPECT_EQ(slurp(dir.file("w0.vcd")), slurp(dir.file("w1.vcd")));
+  EXPECT_FALSE(slurp(dir.file("w0.vcd")).empty());
 }
 
 TEST(Simulate, CsvReportsStartWithScaleSimColumns) {
