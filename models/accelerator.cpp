@@ -295,11 +295,11 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   };
   if (top.failure().failed()) {
     discard_vcd();
-    throw Error(top.failure().message);
+    throw SimulationAborted(top.failure().message);
   }
   if (!top.all_finished()) {
     discard_vcd();
-    throw Error(fmt::format("deadlock: the simulation ran out of events at cycle {} with work left; blocked:{}",
+    throw SimulationAborted(fmt::format("deadlock: the simulation ran out of events at cycle {} with work left; blocked:{}",
                             top.clocking().now_cycle(), top.blocked_report()));
   }
 

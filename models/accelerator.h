@@ -15,6 +15,7 @@
 
 #include "accel_config.h"
 #include "clocking.h"
+#include "error.h"
 #include "functional_data.h"
 #include "hw_stats.h"
 #include "memory_core.h"
@@ -58,6 +59,13 @@ struct SimRun {
   std::string dram_description;
   int pes_main = 0, pes_lowrank = 0;
   double wall_seconds = 0;
+};
+
+// A run stopped by a deadlock or a lost request. Its SystemC threads are left suspended
+// mid-call (the kernel cannot unwind them), so callers should report it and end the
+// process without running destructors (see `itera simulate`).
+struct SimulationAborted : Error {
+  using Error::Error;
 };
 
 SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOptions& options);

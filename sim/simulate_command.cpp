@@ -1,6 +1,11 @@
 // `itera simulate`: runs a layer trace (docs/trace-format.md) or a SCALE-Sim GEMM
 // topology CSV on the SystemC accelerator model and reports cycles, utilization and
 // bandwidth per layer and in total.
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -89,7 +94,20 @@ int run_simulate(const std::vector<std::string>& args) {
   options.fidelity = fidelity;
   options.vcd_path = vcd_path;
   options.fault = fault;
-  const hw::SimRun run = hw::simulate_trace(trace, config, options);
+  hw::SimRun run;
+  try {
+    run = hw::simulate_trace(trace, config, options);
+  } catch (const hw::SimulationAborted& e) {
+    // Blocked SystemC threads still hold their stacks; end here, as after any error,
+    // but without tearing the kernel down.
+    // (A raw exit_group rather than _Exit: sanitizers mistake the switched coroutine
+    // stacks for corruption when a noreturn call is made from here.)
+    std::cerr << "itera simulate: error: " << e.what() << std::endl;
+    std::cout.flush();
+    std::fflush(nullptr);
+    ::syscall(SYS_exit_group, 1);
+    return 1;
+  }
   const SimReport report = build_sim_report(trace, config, run, fidelity);
   std::string functional_line;
   if (functional) {
