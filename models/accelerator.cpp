@@ -40,10 +40,8 @@ std::vector<OpTask> make_tasks(const Trace& trace, const AccelConfig& config, ui
     t.unit = dedicated && op.kind != OpKind::Dense ? 1 : 0;
     if (!op.accumulate.empty()) t.accumulate_target = index_of.at(op.accumulate);
     AccelConfig unit_config = config;
-    if (t.unit == 1) {
-      unit_config.array.rows = config.low_rank.dedicated_rows;
-      unit_config.array.cols = config.low_rank.dedicated_cols;
-    }
+    unit_config.array.rows = array_dims(config, t.unit).rows;
+    unit_config.array.cols = array_dims(config, t.unit).cols;
     t.plan = plan_tiles(op, unit_config, op.kind == OpKind::LowRankUp, op.kind == OpKind::LowRankDown,
                         !op.accumulate.empty());
     const TilePlan& p = t.plan;
@@ -65,6 +63,18 @@ std::vector<OpTask> make_tasks(const Trace& trace, const AccelConfig& config, ui
   return tasks;
 }
 
+// The rows x cols block of a row-major matrix (row length `stride`) at (r0, c0), packed
+// at `bits` into the image at byte `at`: one tile as the DMA will read it.
+void put_tile(std::vector<uint8_t>& image, uint64_t at, const std::vector<int16_t>& matrix, int64_t stride,
+              int64_t r0, int64_t c0, int64_t rows, int64_t cols, int bits) {
+  std::vector<int16_t> codes;
+  codes.reserve(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) codes.push_back(matrix[static_cast<size_t>((r0 + r) * stride + c0 + c)]);
+  const std::vector<uint8_t> bytes = pack_codes(codes, bits);
+  std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(at));
+}
+
 // Functional mode: the DRAM image with every op's weight and input tiles, packed in the
 // tile-major layout the DMA reads (codes first; the scale bytes of a weight tile stay 0).
 std::vector<uint8_t> build_image(const std::vector<OpTask>& tasks, const FunctionalData& data, uint64_t end) {
@@ -76,32 +86,18 @@ std::vector<uint8_t> build_image(const std::vector<OpTask>& tasks, const Functio
   for (const OpTask& t : tasks) {
     const FunctionalOp& f = data.ops[static_cast<size_t>(t.index)];
     const TilePlan& p = t.plan;
-    const int64_t w_full = weight_tile_bytes(*t.op, p.tile.kt, p.tile.nt);
-    const int64_t x_full = act_tile_bytes(t.op->abits, p.tile.mt, p.tile.kt);
     for (int64_t ni = 0; ni < p.n_tiles; ++ni)
       for (int64_t ki = 0; ki < p.k_tiles; ++ki) {
         const int64_t n0 = ni * p.tile.nt, k0 = ki * p.tile.kt;
-        const int64_t nt = std::min(p.tile.nt, f.n - n0), kt = std::min(p.tile.kt, f.k - k0);
-        std::vector<int16_t> codes;
-        codes.reserve(static_cast<size_t>(nt * kt));
-        for (int64_t n = 0; n < nt; ++n)
-          for (int64_t k = 0; k < kt; ++k) codes.push_back(f.w[static_cast<size_t>((n0 + n) * f.k + k0 + k)]);
-        const std::vector<uint8_t> bytes = pack_codes(codes, f.wbits);
-        std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(
-                                                                 t.base_w + static_cast<uint64_t>((ni * p.k_tiles + ki) * w_full)));
+        put_tile(image, t.w_addr(ki, ni), f.w, f.k, n0, k0,
+                 std::min(p.tile.nt, f.n - n0), std::min(p.tile.kt, f.k - k0), f.wbits);
       }
     if (!p.load_x) continue;
     for (int64_t mi = 0; mi < p.m_tiles; ++mi)
       for (int64_t ki = 0; ki < p.k_tiles; ++ki) {
         const int64_t m0 = mi * p.tile.mt, k0 = ki * p.tile.kt;
-        const int64_t mt = std::min(p.tile.mt, f.m - m0), kt = std::min(p.tile.kt, f.k - k0);
-        std::vector<int16_t> codes;
-        codes.reserve(static_cast<size_t>(mt * kt));
-        for (int64_t m = 0; m < mt; ++m)
-          for (int64_t k = 0; k < kt; ++k) codes.push_back(f.x[static_cast<size_t>((m0 + m) * f.k + k0 + k)]);
-        const std::vector<uint8_t> bytes = pack_codes(codes, f.abits);
-        std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<std::ptrdiff_t>(
-                                                                 t.base_x + static_cast<uint64_t>((mi * p.k_tiles + ki) * x_full)));
+        put_tile(image, t.x_addr(mi, ki), f.x, f.k, m0, k0,
+                 std::min(p.tile.mt, f.m - m0), std::min(p.tile.kt, f.k - k0), f.abits);
       }
   }
   return image;
@@ -128,8 +124,7 @@ class Top : public sc_core::sc_module {
     for (int u = 0; u < n_units; ++u) {
       Unit unit;
       const std::string p = u == 0 ? "" : "lowrank_";
-      const int rows = u == 0 ? config.array.rows : config.low_rank.dedicated_rows;
-      const int cols = u == 0 ? config.array.cols : config.low_rank.dedicated_cols;
+      const auto [rows, cols] = array_dims(config, u);
       unit.weight = std::make_unique<Sram>((p + "weight_sram").c_str(), config.buffers.weight);
       unit.input = std::make_unique<Sram>((p + "input_sram").c_str(), config.buffers.input);
       unit.output = std::make_unique<Sram>((p + "output_sram").c_str(), config.buffers.output);
@@ -261,8 +256,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
     // Watchdog bound: 64 x (the slowest tile's classic cycles + its bytes at 1 byte/cycle).
     int64_t worst = 0;
     for (const OpTask& t : tasks) {
-      const int rows = t.unit == 0 ? config.array.rows : config.low_rank.dedicated_rows;
-      const int cols = t.unit == 0 ? config.array.cols : config.low_rank.dedicated_cols;
+      const auto [rows, cols] = array_dims(config, t.unit);
       const FoldPlan fp = plan_folds(config.array.dataflow, rows, cols, t.plan.pack, t.plan.tile.mt, t.plan.tile.kt,
                                      t.plan.tile.nt);
       const int64_t bytes = weight_tile_bytes(*t.op, t.plan.tile.kt, t.plan.tile.nt) +
@@ -308,7 +302,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   run.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
   run.pes_main = config.array.rows * config.array.cols;
   if (config.low_rank.datapath == LowRankDatapath::Dedicated)
-    run.pes_lowrank = config.low_rank.dedicated_rows * config.low_rank.dedicated_cols;
+    run.pes_lowrank = array_dims(config, 1).rows * array_dims(config, 1).cols;
   run.dram = top.dram().core().stats();
   run.dram_description = config.memory.ideal ? std::string("ideal (no DRAM)") : top.dram().core().describe();
   run.dram_peak_bytes_per_cycle = config.memory.ideal ? 0.0 : top.dram().peak_bytes_per_cycle();

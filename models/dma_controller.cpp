@@ -140,9 +140,7 @@ void DmaController::run() {
     if (!writebacks.empty()) {
       const Pushed w = writebacks.front();
       const OpTask& task = tasks_[w.op];
-      const int64_t y_index = w.step.mi * task.plan.n_tiles + w.step.ni;
-      const int64_t y_full = act_tile_bytes(task.op->abits, task.plan.tile.mt, task.plan.tile.nt);
-      const uint64_t y_addr = task.base_y + static_cast<uint64_t>(y_index * y_full);
+      const uint64_t y_addr = task.y_addr(w.step.mi, w.step.ni);
       if (task.plan.accumulate) {
         if (task.accumulate_target >= 0) {
           OpProgress& target = progress_[task.accumulate_target];
@@ -181,24 +179,19 @@ void DmaController::run() {
         if (prog.start_cycle < 0) prog.start_cycle = clocking_.now_cycle();
         status_ = fmt::format("loading tile {} of {} of op '{}'", si + 1, plan.steps(), task.op->name);
         array_.set_wait_cause(ArrayState::DramStall);
-        if (step.load_w) {
-          const int64_t full = weight_tile_bytes(*task.op, plan.tile.kt, plan.tile.nt);
-          const uint64_t addr = task.base_w + static_cast<uint64_t>((step.ni * plan.k_tiles + step.ki) * full);
-          if (!transfer(task.index, addr, step.w_bytes, false)) return;
-          buffers_[kWeight]->count_dma_fill(step.w_bytes);
-          if (functional_ != nullptr)
-            buffers_[kWeight]->store(tile_key(task.index, 'w', step.ki, step.ni), scratch_.data(),
-                                     static_cast<size_t>(step.w_bytes));
-        }
-        if (step.load_x) {
-          const int64_t full = act_tile_bytes(task.op->abits, plan.tile.mt, plan.tile.kt);
-          const uint64_t addr = task.base_x + static_cast<uint64_t>((step.mi * plan.k_tiles + step.ki) * full);
-          if (!transfer(task.index, addr, step.x_bytes, false)) return;
-          buffers_[kInput]->count_dma_fill(step.x_bytes);
-          if (functional_ != nullptr)
-            buffers_[kInput]->store(tile_key(task.index, 'x', step.mi, step.ki), scratch_.data(),
-                                    static_cast<size_t>(step.x_bytes));
-        }
+        // One operand tile from DRAM into its buffer (and, in functional mode, its bytes).
+        const auto load = [&](int buf, uint64_t addr, int64_t bytes, uint64_t key) {
+          if (!transfer(task.index, addr, bytes, false)) return false;
+          buffers_[buf]->count_dma_fill(bytes);
+          if (functional_ != nullptr) buffers_[buf]->store(key, scratch_.data(), static_cast<size_t>(bytes));
+          return true;
+        };
+        if (step.load_w && !load(kWeight, task.w_addr(step.ki, step.ni), step.w_bytes,
+                                 tile_key(task.index, 'w', step.ki, step.ni)))
+          return;
+        if (step.load_x && !load(kInput, task.x_addr(step.mi, step.ki), step.x_bytes,
+                                 tile_key(task.index, 'x', step.mi, step.ki)))
+          return;
         TileJob job;
         job.op = task.index;
         job.desc = task.op;

@@ -20,6 +20,21 @@ struct OpTask {
   int unit = 0;                 // 0: main array, 1: dedicated low-rank array
   int accumulate_target = -1;   // the op whose output this op adds into (compensated form)
   uint64_t base_w = 0, base_x = 0, base_y = 0;  // DRAM regions, tiles stored tile-major
+
+  // DRAM address of a tile: its region's base plus its rank in the tile-major order
+  // times the size of a full tile (ragged tiles leave a gap).
+  uint64_t w_addr(int64_t ki, int64_t ni) const {
+    return base_w + at(ni * plan.k_tiles + ki, weight_tile_bytes(*op, plan.tile.kt, plan.tile.nt));
+  }
+  uint64_t x_addr(int64_t mi, int64_t ki) const {
+    return base_x + at(mi * plan.k_tiles + ki, act_tile_bytes(op->abits, plan.tile.mt, plan.tile.kt));
+  }
+  uint64_t y_addr(int64_t mi, int64_t ni) const {
+    return base_y + at(mi * plan.n_tiles + ni, act_tile_bytes(op->abits, plan.tile.mt, plan.tile.nt));
+  }
+
+ private:
+  static uint64_t at(int64_t rank, int64_t tile_bytes) { return static_cast<uint64_t>(rank * tile_bytes); }
 };
 
 struct OpProgress {

@@ -49,10 +49,7 @@ void PeArray::push(const TileJob& job) {
 
 void PeArray::set_wait_cause(ArrayState cause) {
   wait_cause_ = cause;
-  if (!tile_in_flight_ && queue_.empty() && open_state_ != cause &&
-      (open_state_ == ArrayState::DramStall || open_state_ == ArrayState::DepStall ||
-       open_state_ == ArrayState::Idle))
-    open(cause);
+  if (waiting_ && open_state_ != cause) open(cause);
 }
 
 void PeArray::open(ArrayState s) {
@@ -104,7 +101,9 @@ void PeArray::run() {
     if (queue_.empty()) {
       primed_ = false;  // the pipeline drains while the array waits
       open(wait_cause_);
+      waiting_ = true;
       while (queue_.empty()) sc_core::wait(job_arrived_);
+      waiting_ = false;
     }
     const TileJob job = queue_.front();
     queue_.pop_front();
@@ -234,8 +233,7 @@ void PeArray::run_tile_fast(const TileJob& job, const TileWork& work) {
   op_pe_active_[job.op] += active;
 }
 
-int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], int64_t wf_rows,
-                             int64_t wf_cols, int64_t wf_t, int64_t* wf_tally) {
+int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], Wavefront* wf) {
   int64_t served[3] = {0, 0, 0};
   int64_t c = 0;
   for (;;) {
@@ -247,8 +245,10 @@ int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const i
     sc_core::wait(clock_->posedge_event());
     // This cycle: port arbitration on each buffer, then one wavefront step.
     for (int b = 0; b < 3; ++b) served[b] += buffers_[b]->grant(acc[b] - served[b]);
-    if (wf_t > 0 && wf_tally != nullptr)
-      *wf_tally += wavefront_reached(wf_rows, wf_cols, c) - wavefront_reached(wf_rows, wf_cols, c - wf_t);
+    if (wf != nullptr) {
+      const int64_t tau = wf->start + c;
+      wf->tally += wavefront_reached(wf->rows, wf->cols, tau) - wavefront_reached(wf->rows, wf->cols, tau - wf->t);
+    }
     ++c;
   }
 }
@@ -270,30 +270,24 @@ void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
     int64_t preload[3] = {0, 0, 0};
     preload[preload_buf] = f.preload_acc;
     for (int64_t i = 0; i < f.count; ++i) {
-      int64_t tally = 0;
       if (classic) {
+        // Preload, stream, then fill and drain: the whole wavefront passes inside the
+        // fold, so its tally is the fold's full occupancy.
         if (!os) cycle_phase(rows_, rows_, preload);
-        const int64_t s = cycle_phase(f.t, f.t, f.stream_acc, f.used_rows, f.used_cols, f.t, &tally);
-        // Fill and drain: the wavefront's tail keeps PEs busy.
-        int64_t tail = 0;
-        for (int64_t c = 0; c < fill; ++c) {
-          if (open_state_ != ArrayState::Compute) open(ArrayState::Compute);
-          sc_core::wait(clock_->posedge_event());
-          tail += wavefront_reached(f.used_rows, f.used_cols, s + c) -
-                  wavefront_reached(f.used_rows, f.used_cols, s + c - f.t);
-        }
-        tally += tail;
+        Wavefront wf{f.used_rows, f.used_cols, f.t, 0, 0};
+        wf.start = cycle_phase(f.t, f.t, f.stream_acc, &wf);
+        cycle_phase(fill, fill, none, &wf);
+        active += wf.tally;
       } else {
-        // The slot streams this fold while the next fold's stationary operand preloads.
+        // The slot streams this fold while the next fold's stationary operand preloads;
+        // the wavefront's tail completes under the next fold (or the final drain), so
+        // its occupancy is counted in closed form.
         int64_t acc[3] = {f.stream_acc[0], f.stream_acc[1], f.stream_acc[2]};
         if (!os) acc[preload_buf] += f.preload_acc;
         const int64_t ideal = std::max<int64_t>(f.t, rows_);
-        cycle_phase(ideal, ideal, acc, f.used_rows, f.used_cols, f.t, &tally);
+        cycle_phase(ideal, ideal, acc);
+        active += f.used_rows * f.used_cols * f.t;
       }
-      // Classic timing drains each fold's wavefront inside the fold, so the tally is the
-      // whole occupancy. With overlapped timing the tail of the wavefront completes under
-      // the next fold (or the final drain); it is added here in closed form.
-      active += classic ? tally : f.used_rows * f.used_cols * f.t;
     }
   }
   if (job.last_of_op) cycle_phase(final_drain(work), final_drain(work), none);

@@ -61,12 +61,16 @@ class PeArray : public sc_core::sc_module {
   void run_tile_fast(const TileJob& job, const TileWork& work);
   void run_tile_cycle(const TileJob& job, const TileWork& work);
   void multiply_tile(const TileJob& job);
+  // A fold's skewed wavefront over used rows x cols PEs streaming t values, `start`
+  // cycles after it entered the corner; `tally` counts the PE-cycles it has kept busy.
+  struct Wavefront {
+    int64_t rows = 0, cols = 0, t = 0, start = 0, tally = 0;
+  };
   // Cycle fidelity: one phase of a fold, cycle by cycle, until at least `min_cycles` have
   // passed and every buffer has been granted its accesses. Cycles below `compute_cycles`
-  // are compute, the rest port stalls. Returns the cycles spent. When wavefront_t > 0 the
-  // phase streams a fold of rows x cols PEs and counts their occupancy.
-  int64_t cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], int64_t wf_rows = 0,
-                      int64_t wf_cols = 0, int64_t wf_t = 0, int64_t* wf_tally = nullptr);
+  // are compute, the rest port stalls. Advances `wf` (when given) one step per cycle.
+  // Returns the cycles spent.
+  int64_t cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], Wavefront* wf = nullptr);
 
   void open(ArrayState s);  // the current interval ends now; a new one in state s begins
   struct Segment {
@@ -86,6 +90,7 @@ class PeArray : public sc_core::sc_module {
   sc_core::sc_event job_arrived_, job_done_;
   int64_t jobs_done_ = 0;
   bool primed_ = false;
+  bool waiting_ = false;  // blocked for want of a job (its time goes to wait_cause_)
   ArrayState wait_cause_ = ArrayState::Idle;
 
   // Time accounting: closed intervals, plus the open one (or, in fast fidelity, the

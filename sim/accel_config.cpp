@@ -18,6 +18,7 @@
 
 #include "atomic_file.h"
 #include "error.h"
+#include "yaml_messages.h"
 
 namespace itera {
 
@@ -81,14 +82,6 @@ std::string join_path(const std::string& parent, const std::string& key) {
 }
 
 // What a value looks like, for "got ..." in messages.
-std::string shown(const YAML::Node& v) {
-  if (v.IsNull()) return "nothing";
-  if (v.IsMap()) return "a mapping";
-  if (v.IsSequence()) return "a sequence";
-  if (v.Tag() == "!") return fmt::format("the quoted string '{}'", v.Scalar());
-  return fmt::format("'{}'", v.Scalar());
-}
-
 // A plain (unquoted) scalar: numbers and booleans must be written as such.
 bool plain_scalar(const YAML::Node& v) { return v.IsScalar() && v.Tag() != "!"; }
 
@@ -113,11 +106,7 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
-    const YAML::Mark mark = at.Mark();
-    if (mark.is_null()) throw Error(fmt::format("{}: {}", file_, what));
-    throw Error(fmt::format("{}:{}: {}", file_, mark.line + 1, what));
-  }
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const { fail_at(file_, at, what); }
 
   // Every key of `map` must be one of `fields`, at most once.
   void fields(const YAML::Node& map, const std::string& path, const Fields& fields) const {

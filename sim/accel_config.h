@@ -88,6 +88,15 @@ struct AccelConfig {
   LowRankConfig low_rank;
 };
 
+// The shape of PE array `unit`: 0 = the main array, 1 = the dedicated low-rank array.
+struct ArrayDims {
+  int rows, cols;
+};
+inline ArrayDims array_dims(const AccelConfig& c, int unit) {
+  return unit == 0 ? ArrayDims{c.array.rows, c.array.cols}
+                   : ArrayDims{c.low_rank.dedicated_rows, c.low_rank.dedicated_cols};
+}
+
 // Reads and validates a config file; throws itera::Error (see above).
 AccelConfig load_accel_config(const std::string& path);
 // The same for text already in memory; `filename` is only used in messages.

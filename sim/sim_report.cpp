@@ -79,8 +79,7 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
       l.sram_read_bytes[b] = o.sram[b].read_bytes * rep;
       l.sram_write_bytes[b] = o.sram[b].write_bytes * rep;
     }
-    const int rows = o.unit == 0 ? config.array.rows : config.low_rank.dedicated_rows;
-    const int cols = o.unit == 0 ? config.array.cols : config.low_rank.dedicated_cols;
+    const auto [rows, cols] = array_dims(config, o.unit);
     const double unit_slots = static_cast<double>(rows) * cols * o.plan.pack;
     const int64_t busy = std::max(o.total_cycles, o.array.compute + o.array.bank_stall);
     l.pe_utilization = ratio(static_cast<double>(o.macs), unit_slots * static_cast<double>(busy));

@@ -19,34 +19,24 @@
 #include "error.h"
 #include "functional_check.h"
 #include "options_util.h"
-#include "scalesim_topology.h"
 #include "sim_report.h"
 #include "trace.h"
+#include "workload_file.h"
 
 namespace itera::cli {
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+// Output files are written only after the simulation; a bad location is caught before it.
+void require_output_dir(const std::string& path, const char* option) {
+  if (path.empty()) return;
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+    throw Error(fmt::format("{} {}: the directory '{}' does not exist", option, path, dir.string()));
 }
 
 }  // namespace
-
-// A trace file ("itera-trace 1" on line 1) or a SCALE-Sim GEMM topology (.csv).
-Trace read_workload(const std::string& path) {
-  const std::string text = read_file(path);
-  if (text.rfind("itera-trace", 0) == 0) return parse_trace(text, path);
-  if (ends_with(path, ".csv") || ends_with(path, ".CSV")) {
-    Trace t = parse_scalesim_topology(text, path);
-    t.meta.insert(t.meta.begin(), {"source", meta_value("scalesim " + path)});
-    return t;
-  }
-  throw Error(fmt::format("{}: not a workload: expected a layer trace (first line 'itera-trace 1', see "
-                          "docs/trace-format.md) or a SCALE-Sim GEMM topology with a .csv name "
-                          "(header 'Layer Name, M, N, K,')",
-                          path));
-}
 
 int run_simulate(const std::vector<std::string>& args) {
   std::string trace_path, config_path, fidelity_name = "fast", json_path, csv_dir, vcd_path;
@@ -81,6 +71,8 @@ int run_simulate(const std::vector<std::string>& args) {
   const hw::Fidelity fidelity = hw::parse_fidelity(fidelity_name);
   const AccelConfig config = config_path.empty() ? default_accel_config() : load_accel_config(config_path);
   const Trace trace = read_workload(trace_path);
+  require_output_dir(json_path, "--json");
+  require_output_dir(vcd_path, "--vcd");
 
   if (functional && decomposition.empty())
     throw Error("--functional needs --decomposition FILE.safetensors (the saved layers whose codes the array multiplies)");

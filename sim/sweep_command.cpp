@@ -23,6 +23,7 @@
 #include "accel_config.h"
 #include "atomic_file.h"
 #include "error.h"
+#include "workload_file.h"
 #include "options_util.h"
 #include "sweep_report.h"
 #include "sweep_spec.h"
@@ -32,7 +33,6 @@ extern char** environ;
 
 namespace itera::cli {
 
-Trace read_workload(const std::string& path);  // simulate_command.cpp: a layer trace or a SCALE-Sim .csv
 
 namespace {
 

@@ -16,6 +16,7 @@
 #include "accel_config.h"
 #include "atomic_file.h"
 #include "error.h"
+#include "yaml_messages.h"
 
 namespace itera::sweep {
 
@@ -182,23 +183,12 @@ std::string key_problem(const std::string& key) {
   return "";
 }
 
-// What a YAML value is, for "got ..." in messages.
-std::string shown(const YAML::Node& v) {
-  if (!v.IsDefined() || v.IsNull()) return "nothing";
-  if (v.IsMap()) return "a mapping";
-  if (v.IsSequence()) return v.size() == 0 ? "an empty list" : "a list";
-  return fmt::format("'{}'", v.Scalar());
-}
-
+// Reads one sweep file; every failure names the file and line.
 class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
-    const YAML::Mark mark = at.Mark();
-    if (mark.is_null()) throw Error(fmt::format("{}: {}", file_, what));
-    throw Error(fmt::format("{}:{}: {}", file_, mark.line + 1, what));
-  }
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const { fail_at(file_, at, what); }
   [[noreturn]] void fail(int line, const std::string& what) const {
     throw Error(fmt::format("{}:{}: {}", file_, line, what));
   }

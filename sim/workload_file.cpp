@@ -1,0 +1,28 @@
+#include "workload_file.h"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "atomic_file.h"
+#include "error.h"
+#include "scalesim_topology.h"
+
+namespace itera {
+
+Trace read_workload(const std::string& path) {
+  const std::string text = read_file(path);
+  if (text.rfind("itera-trace", 0) == 0) return parse_trace(text, path);
+  const std::string ext = std::filesystem::path(path).extension().string();
+  if (ext == ".csv" || ext == ".CSV") {
+    Trace t = parse_scalesim_topology(text, path);
+    t.meta.insert(t.meta.begin(), {"source", meta_value("scalesim " + path)});
+    return t;
+  }
+  throw Error(fmt::format("{}: not a workload: expected a layer trace (first line 'itera-trace 1', see "
+                          "docs/trace-format.md) or a SCALE-Sim GEMM topology with a .csv name "
+                          "(header 'Layer Name, M, N, K,')",
+                          path));
+}
+
+}  // namespace itera
