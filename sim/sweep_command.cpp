@@ -24,6 +24,8 @@
 #include "atomic_file.h"
 #include "error.h"
 #include "workload_file.h"
+#include "clocking.h"
+#include "rng.h"
 #include "options_util.h"
 #include "sweep_report.h"
 #include "sweep_spec.h"
@@ -267,8 +269,7 @@ int run_sweep(const std::vector<std::string>& args) {
   if (sweep_path.empty()) throw Error("missing --sweep FILE.yaml; see 'itera sweep --help'");
   if (out_dir.empty()) throw Error("missing --out DIR; see 'itera sweep --help'");
   if (jobs < 1) throw Error(fmt::format("--jobs must be >= 1 (got {})", jobs));
-  if (!fidelity_override.empty() && fidelity_override != "fast" && fidelity_override != "cycle")
-    throw Error(fmt::format("--fidelity must be fast or cycle (got '{}')", fidelity_override));
+  if (!fidelity_override.empty()) hw::parse_fidelity(fidelity_override);  // names the allowed values
 
   const SweepSpec spec = sweep::load_sweep_spec(sweep_path);
   const std::string trace_path = trace_override.empty() ? spec.trace : trace_override;
@@ -281,7 +282,7 @@ int run_sweep(const std::vector<std::string>& args) {
   // Read the trace once here, so that a bad trace is one error and not one per point.
   const std::string trace_text = read_file(trace_path);
   read_workload(trace_path);
-  const std::string trace_hash = sweep::fnv1a_hex(trace_text);
+  const std::string trace_hash = fmt::format("{:016x}", stable_hash(trace_text));
 
   const size_t n = spec.point_count();
   const int width = std::max(4, digits(n - 1));

@@ -390,13 +390,4 @@ std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::st
   return header + emit(t);
 }
 
-std::string fnv1a_hex(const std::string& bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return fmt::format("{:016x}", h);
-}
-
 }  // namespace itera::sweep

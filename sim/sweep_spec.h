@@ -60,7 +60,4 @@ std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::st
 // `value`, emitted as block YAML. Throws itera::Error if yaml_text is not such a config.
 std::string set_config_value(const std::string& yaml_text, const std::string& key, const GridValue& value);
 
-// 64-bit FNV-1a of bytes, as 16 hex digits (identifies a trace's content in point configs).
-std::string fnv1a_hex(const std::string& bytes);
-
 }  // namespace itera::sweep
