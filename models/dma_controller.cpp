@@ -5,22 +5,22 @@
 #include <fmt/format.h>
 
 #include "dram.h"
-#include "fold_work.h"
 #include "pe_array.h"
 #include "sram.h"
 
 namespace itera::hw {
 
-DmaController::DmaController(const sc_core::sc_module_name& name, int unit, const AccelConfig& config,
-                             PeArray& array, Sram* weight, Sram* input, Sram* output, const Clocking& clocking,
+DmaController::DmaController(const sc_core::sc_module_name& name, Unit unit, const BuffersConfig& buffers,
+                             PeArray& array, const PerBuffer<Sram*>& srams, const Clocking& clocking,
                              const std::vector<OpTask>& tasks, std::vector<OpProgress>& progress,
                              SimFailure* failure, sc_core::sc_event& finished_event)
     : sc_module(name),
       socket("socket"),
       unit_(unit),
-      config_(config),
+      depth_(buffers.weight.double_buffer && buffers.input.double_buffer ? 2 : 1),
+      out_depth_(buffers.output.double_buffer ? 2 : 1),
       array_(array),
-      buffers_{weight, input, output},
+      srams_(srams),
       clocking_(clocking),
       tasks_(tasks),
       progress_(progress),
@@ -54,7 +54,7 @@ bool DmaController::transfer(int op, uint64_t addr, int64_t bytes, bool write) {
     return false;
   }
   const int64_t busy = clocking_.now_cycle() - start;
-  for (DmaCounters* c : {&counters_, &progress_[op].dma}) {
+  for (DmaCounters* c : {&counters_, &progress_[static_cast<size_t>(op)].dma}) {
     (write ? c->write_bytes : c->read_bytes) += bytes;
     c->transfers += 1;
     c->busy_cycles += busy;
@@ -67,157 +67,130 @@ bool DmaController::transfer(int op, uint64_t addr, int64_t bytes, bool write) {
 }
 
 void DmaController::complete_op(int op) {
-  OpProgress& p = progress_[op];
+  OpProgress& p = progress_[static_cast<size_t>(op)];
   p.done = true;
   p.done_cycle = clocking_.now_cycle();
   p.array_at_done = array_.counters_now();
-  for (int b = 0; b < 3; ++b) p.sram_at_done[b] = buffers_[b]->counters();
+  for (Buffer b : kBuffers) p.sram_at_done[b] = srams_[b]->counters();
   p.done_event->notify(sc_core::SC_ZERO_TIME);
 }
 
-void DmaController::record_output(int op, const TileStep& step) {
-  if (functional_ == nullptr) return;
-  FunctionalOp& f = functional_->ops[static_cast<size_t>(op)];
-  const TilePlan& plan = tasks_[static_cast<size_t>(op)].plan;
-  const std::vector<int64_t>& acc = buffers_[kOutput]->accumulators(tile_key(op, 'y', step.mi, step.ni));
-  const int64_t m0 = step.mi * plan.tile.mt, n0 = step.ni * plan.tile.nt;
-  std::vector<int16_t> saturated(acc.size());
-  const int64_t hi = (int64_t{1} << (f.abits - 1)) - 1, lo = -hi - 1;
-  for (int64_t m = 0; m < step.dims.mt; ++m)
-    for (int64_t n = 0; n < step.dims.nt; ++n) {
-      const int64_t v = acc[static_cast<size_t>(m * step.dims.nt + n)];
-      f.y[static_cast<size_t>((m0 + m) * f.n + n0 + n)] = v;
-      saturated[static_cast<size_t>(m * step.dims.nt + n)] = static_cast<int16_t>(std::clamp(v, lo, hi));
+void DmaController::finish_output(int op, const TileStep& step) {
+  if (observer_ != nullptr) observer_->tile_finished(tasks_[static_cast<size_t>(op)], step, scratch_);
+}
+
+void DmaController::collect_finished() {
+  while (!inflight_.empty() && seen_done_ < array_.jobs_done()) {
+    const Pushed p = inflight_.front();
+    inflight_.pop_front();
+    ++seen_done_;
+    OpProgress& prog = progress_[static_cast<size_t>(p.op)];
+    --prog.jobs_left;
+    const TilePlan& plan = tasks_[static_cast<size_t>(p.op)].plan;
+    if (p.step.write_y) {
+      writebacks_.push_back(p);
+    } else if (p.step.ki == plan.k_tiles - 1) {
+      --open_outputs_;  // the result stays on chip
+      finish_output(p.op, p.step);
     }
-  if (!step.write_y) return;
-  const std::vector<uint8_t> bytes = pack_codes(saturated, f.abits);
-  if (scratch_.size() < bytes.size()) scratch_.resize(bytes.size());
-  std::copy(bytes.begin(), bytes.end(), scratch_.begin());
+    if (prog.jobs_left == 0 && prog.writebacks_left == 0) complete_op(p.op);
+  }
+}
+
+bool DmaController::write_back() {
+  const Pushed w = writebacks_.front();
+  const OpTask& task = tasks_[static_cast<size_t>(w.op)];
+  const uint64_t y_addr = task.y_addr(w.step.mi, w.step.ni);
+  if (task.plan.accumulate) {
+    if (task.accumulate_target >= 0) {
+      const OpTask& target_task = tasks_[static_cast<size_t>(task.accumulate_target)];
+      OpProgress& target = progress_[static_cast<size_t>(task.accumulate_target)];
+      if (!target.done && target_task.unit != unit_) {
+        status_ = fmt::format("op '{}' waits for op '{}' on the other array before accumulating", task.op->name,
+                              target_task.op->name);
+        array_.set_wait_cause(ArrayState::DepStall);
+        while (!target.done && !failure_->failed()) sc_core::wait(*target.done_event);
+      }
+    }
+    status_ = fmt::format("reading back output tile of op '{}' to accumulate", task.op->name);
+    array_.set_wait_cause(ArrayState::DramStall);
+    if (!transfer(w.op, y_addr, w.step.y_bytes, false)) return false;
+    srams_[Buffer::Output]->count_dma_fill(w.step.y_bytes);
+  }
+  status_ = fmt::format("writing back an output tile of op '{}'", task.op->name);
+  finish_output(w.op, w.step);
+  array_.set_wait_cause(ArrayState::DramStall);
+  if (!transfer(w.op, y_addr, w.step.y_bytes, true)) return false;
+  srams_[Buffer::Output]->count_dma_drain(w.step.y_bytes);
+  writebacks_.pop_front();
+  --open_outputs_;
+  OpProgress& prog = progress_[static_cast<size_t>(w.op)];
+  --prog.writebacks_left;
+  if (prog.jobs_left == 0 && prog.writebacks_left == 0) complete_op(w.op);
+  return true;
+}
+
+bool DmaController::load_next(bool& pushed) {
+  pushed = false;
+  if (next_op_ >= mine_.size()) return true;
+  const OpTask& task = tasks_[static_cast<size_t>(mine_[next_op_])];
+  const TilePlan& plan = task.plan;
+  const TileStep step = tile_step(plan, *task.op, next_step_);
+  const bool opens_output = step.ki == 0;
+  if (static_cast<int>(inflight_.size()) >= depth_ || (opens_output && open_outputs_ >= out_depth_)) return true;
+  OpProgress& prog = progress_[static_cast<size_t>(task.index)];
+  if (prog.start_cycle < 0) prog.start_cycle = clocking_.now_cycle();
+  status_ = fmt::format("loading tile {} of {} of op '{}'", next_step_ + 1, plan.steps(), task.op->name);
+  array_.set_wait_cause(ArrayState::DramStall);
+  // One operand tile from DRAM into its buffer.
+  const auto load = [&](Buffer buf, uint64_t addr, int64_t bytes) {
+    if (!transfer(task.index, addr, bytes, false)) return false;
+    srams_[buf]->count_dma_fill(bytes);
+    if (observer_ != nullptr) observer_->tile_loaded(task, buf, step, scratch_.data(), static_cast<size_t>(bytes));
+    return true;
+  };
+  if (step.load_w && !load(Buffer::Weight, task.w_addr(step.ki, step.ni), step.w_bytes)) return false;
+  if (step.load_x && !load(Buffer::Input, task.x_addr(step.mi, step.ki), step.x_bytes)) return false;
+  TileJob job;
+  job.op = task.index;
+  job.step = step;
+  job.shape = {step.dims, task.op->wbits, task.op->abits, plan.pack, step.ki > 0};
+  job.first_of_op = next_step_ == 0;
+  job.last_of_op = next_step_ == plan.steps() - 1;
+  job.input_on_chip = !plan.load_x;
+  array_.push(job);
+  inflight_.push_back({task.index, step});
+  if (opens_output) ++open_outputs_;
+  if (++next_step_ == plan.steps()) {
+    next_step_ = 0;
+    ++next_op_;
+  }
+  pushed = true;
+  return true;
 }
 
 void DmaController::run() {
-  std::vector<int> mine;
   for (const OpTask& t : tasks_) {
     if (t.unit != unit_) continue;
-    mine.push_back(t.index);
-    OpProgress& p = progress_[t.index];
+    mine_.push_back(t.index);
+    OpProgress& p = progress_[static_cast<size_t>(t.index)];
     p.jobs_left = t.plan.steps();
     p.writebacks_left = t.plan.write_y && !t.plan.ideal ? t.plan.m_tiles * t.plan.n_tiles : 0;
   }
-  struct Pushed {
-    int op;
-    TileStep step;
-  };
-  std::deque<Pushed> inflight;  // handed to the array, not yet finished, in order
-  std::deque<Pushed> writebacks;
-  int64_t seen_done = array_.jobs_done();
-  int open_outputs = 0;  // output tiles started and not yet written back (or finished)
-  const int depth = config_.buffers.weight.double_buffer && config_.buffers.input.double_buffer ? 2 : 1;
-  const int out_depth = config_.buffers.output.double_buffer ? 2 : 1;
-  size_t ti = 0;
-  int64_t si = 0;
-  array_.set_wait_cause(mine.empty() ? ArrayState::Idle : ArrayState::DramStall);
-
+  seen_done_ = array_.jobs_done();
+  array_.set_wait_cause(mine_.empty() ? ArrayState::Idle : ArrayState::DramStall);
   for (;;) {
     if (failure_->failed()) return;
-    // Jobs the array has finished since we last looked.
-    while (!inflight.empty() && seen_done < array_.jobs_done()) {
-      const Pushed p = inflight.front();
-      inflight.pop_front();
-      ++seen_done;
-      OpProgress& prog = progress_[p.op];
-      --prog.jobs_left;
-      const TilePlan& plan = tasks_[p.op].plan;
-      if (p.step.write_y)
-        writebacks.push_back(p);
-      else if (p.step.ki == plan.k_tiles - 1) {
-        --open_outputs;  // the result stays on chip
-        record_output(p.op, p.step);
-      }
-      if (prog.jobs_left == 0 && prog.writebacks_left == 0) complete_op(p.op);
-    }
+    collect_finished();
     // Write-backs first: they free output halves the array may be waiting for.
-    if (!writebacks.empty()) {
-      const Pushed w = writebacks.front();
-      const OpTask& task = tasks_[w.op];
-      const uint64_t y_addr = task.y_addr(w.step.mi, w.step.ni);
-      if (task.plan.accumulate) {
-        if (task.accumulate_target >= 0) {
-          OpProgress& target = progress_[task.accumulate_target];
-          if (!target.done && tasks_[task.accumulate_target].unit != unit_) {
-            status_ = fmt::format("op '{}' waits for op '{}' on the other array before accumulating", task.op->name,
-                                  tasks_[task.accumulate_target].op->name);
-            array_.set_wait_cause(ArrayState::DepStall);
-            while (!target.done && !failure_->failed()) sc_core::wait(*target.done_event);
-          }
-        }
-        status_ = fmt::format("reading back output tile of op '{}' to accumulate", task.op->name);
-        array_.set_wait_cause(ArrayState::DramStall);
-        if (!transfer(w.op, y_addr, w.step.y_bytes, false)) return;
-        buffers_[kOutput]->count_dma_fill(w.step.y_bytes);
-      }
-      status_ = fmt::format("writing back an output tile of op '{}'", task.op->name);
-      record_output(w.op, w.step);
-      array_.set_wait_cause(ArrayState::DramStall);
-      if (!transfer(w.op, y_addr, w.step.y_bytes, true)) return;
-      buffers_[kOutput]->count_dma_drain(w.step.y_bytes);
-      writebacks.pop_front();
-      --open_outputs;
-      OpProgress& prog = progress_[w.op];
-      --prog.writebacks_left;
-      if (prog.jobs_left == 0 && prog.writebacks_left == 0) complete_op(w.op);
+    if (!writebacks_.empty()) {
+      if (!write_back()) return;
       continue;
     }
-    // The next step's tiles, if a buffer half is free.
-    if (ti < mine.size()) {
-      const OpTask& task = tasks_[mine[ti]];
-      const TilePlan& plan = task.plan;
-      const TileStep step = tile_step(plan, *task.op, si);
-      const bool opens_output = step.ki == 0;
-      if (static_cast<int>(inflight.size()) < depth && (!opens_output || open_outputs < out_depth)) {
-        OpProgress& prog = progress_[task.index];
-        if (prog.start_cycle < 0) prog.start_cycle = clocking_.now_cycle();
-        status_ = fmt::format("loading tile {} of {} of op '{}'", si + 1, plan.steps(), task.op->name);
-        array_.set_wait_cause(ArrayState::DramStall);
-        // One operand tile from DRAM into its buffer (and, in functional mode, its bytes).
-        const auto load = [&](int buf, uint64_t addr, int64_t bytes, uint64_t key) {
-          if (!transfer(task.index, addr, bytes, false)) return false;
-          buffers_[buf]->count_dma_fill(bytes);
-          if (functional_ != nullptr) buffers_[buf]->store(key, scratch_.data(), static_cast<size_t>(bytes));
-          return true;
-        };
-        if (step.load_w && !load(kWeight, task.w_addr(step.ki, step.ni), step.w_bytes,
-                                 tile_key(task.index, 'w', step.ki, step.ni)))
-          return;
-        if (step.load_x && !load(kInput, task.x_addr(step.mi, step.ki), step.x_bytes,
-                                 tile_key(task.index, 'x', step.mi, step.ki)))
-          return;
-        TileJob job;
-        job.op = task.index;
-        job.desc = task.op;
-        job.dims = step.dims;
-        job.accumulate_psums = step.ki > 0;
-        job.first_of_op = si == 0;
-        job.last_of_op = si == plan.steps() - 1;
-        job.pack = plan.pack;
-        job.mi = step.mi;
-        job.ki = step.ki;
-        job.ni = step.ni;
-        job.m0 = step.mi * plan.tile.mt;
-        job.k0 = step.ki * plan.tile.kt;
-        job.n0 = step.ni * plan.tile.nt;
-        job.input_on_chip = !plan.load_x;
-        array_.push(job);
-        inflight.push_back({task.index, step});
-        if (opens_output) ++open_outputs;
-        if (++si == plan.steps()) {
-          si = 0;
-          ++ti;
-        }
-        continue;
-      }
-    }
-    if (ti == mine.size() && inflight.empty() && writebacks.empty()) break;
+    bool pushed = false;
+    if (!load_next(pushed)) return;
+    if (pushed) continue;
+    if (next_op_ == mine_.size() && inflight_.empty() && writebacks_.empty()) break;
     status_ = "waiting for the PE array to finish a tile";
     sc_core::wait(array_.job_done_event());
   }

@@ -1,8 +1,8 @@
 #pragma once
-// The controller + DMA of one PE array: one SC_THREAD that walks each op's tile loop
-// nest (sim/tile_plan.h), moves tiles between DRAM and the SRAM buffers over a TLM-2.0
-// initiator socket (blocking transport), hands tile jobs to the array, and writes
-// finished output tiles back.
+// The controller + DMA of one unit: one SC_THREAD that walks each of the unit's ops'
+// tile loop nests (models/arch/tile_plan.h), moves tiles between DRAM and the SRAM
+// buffers over a TLM-2.0 initiator socket (blocking transport), hands tile jobs to the
+// array, and writes finished output tiles back.
 //
 // Prefetch and double buffering: while the array computes step s the DMA loads step
 // s + 1 into the other buffer halves (with single-buffered weight or input SRAM it
@@ -25,9 +25,11 @@
 
 #include "accel_config.h"
 #include "clocking.h"
-#include "functional_data.h"
+#include "op_progress.h"
 #include "op_task.h"
 #include "sim_failure.h"
+#include "tile_observer.h"
+#include "units.h"
 
 namespace itera::hw {
 
@@ -38,29 +40,41 @@ class DmaController : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<DmaController> socket;
 
-  DmaController(const sc_core::sc_module_name& name, int unit, const AccelConfig& config, PeArray& array,
-                Sram* weight, Sram* input, Sram* output, const Clocking& clocking, const std::vector<OpTask>& tasks,
+  DmaController(const sc_core::sc_module_name& name, Unit unit, const BuffersConfig& buffers, PeArray& array,
+                const PerBuffer<Sram*>& srams, const Clocking& clocking, const std::vector<OpTask>& tasks,
                 std::vector<OpProgress>& progress, SimFailure* failure, sc_core::sc_event& finished_event);
 
   bool finished() const { return finished_; }
-  void set_functional(FunctionalData* data) { functional_ = data; }
+  // Tells `observer` (functional mode) about every loaded and finished tile.
+  void set_observer(TileObserver* observer) { observer_ = observer; }
   std::string status() const { return status_; }
   const DmaCounters& counters() const { return counters_; }
 
  private:
   SC_HAS_PROCESS(DmaController);
+  // A step handed to the array and not yet written back.
+  struct Pushed {
+    int op;
+    TileStep step;
+  };
+
   void run();
+  // Takes note of the jobs the array finished since the last look.
+  void collect_finished();
+  // Writes back the oldest finished output tile (reading it first to accumulate). False on failure.
+  bool write_back();
+  // Loads the operands of the next step and hands it to the array, if a buffer half is free.
+  // Sets `pushed`; false on failure.
+  bool load_next(bool& pushed);
   // One DRAM transfer; blocks until the memory answers. False (after raising) on error.
   bool transfer(int op, uint64_t addr, int64_t bytes, bool write);
   void complete_op(int op);
-  // Functional mode: the finished accumulators of an output tile (from the output SRAM)
-  // go into the op's result, and the tile's payload carries them at abits (saturated).
-  void record_output(int op, const TileStep& step);
+  void finish_output(int op, const TileStep& step);
 
-  int unit_;
-  AccelConfig config_;
+  Unit unit_;
+  int depth_, out_depth_;  // tile jobs in flight; output tiles open
   PeArray& array_;
-  Sram* buffers_[3];
+  PerBuffer<Sram*> srams_;
   Clocking clocking_;
   const std::vector<OpTask>& tasks_;
   std::vector<OpProgress>& progress_;
@@ -69,8 +83,17 @@ class DmaController : public sc_core::sc_module {
   bool finished_ = false;
   std::string status_ = "not started";
   DmaCounters counters_;
-  std::vector<unsigned char> scratch_;
-  FunctionalData* functional_ = nullptr;
+  std::vector<uint8_t> scratch_;
+  TileObserver* observer_ = nullptr;
+
+  // Walk state.
+  std::vector<int> mine_;       // this unit's ops, in trace order
+  size_t next_op_ = 0;          // index into mine_
+  int64_t next_step_ = 0;       // step of that op
+  std::deque<Pushed> inflight_; // handed to the array, not yet finished, in order
+  std::deque<Pushed> writebacks_;
+  int64_t seen_done_ = 0;
+  int open_outputs_ = 0;        // output tiles started and not yet written back (or finished)
 };
 
 }  // namespace itera::hw

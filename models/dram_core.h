@@ -42,7 +42,7 @@
 #include <deque>
 #include <vector>
 
-#include "dram_presets.h"
+#include "dram_timing.h"
 #include "memory_core.h"
 
 namespace itera::hw {

@@ -4,6 +4,8 @@
 // snapshots.
 #include <cstdint>
 
+#include "units.h"
+
 namespace itera::hw {
 
 // Where a PE array's cycles went. Every cycle of the run is in exactly one bucket.

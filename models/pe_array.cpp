@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "fold_timing.h"
 #include "sram.h"
-#include "functional_data.h"
 
 namespace itera::hw {
 
@@ -24,17 +24,18 @@ int64_t wavefront_reached(int64_t r, int64_t c, int64_t s) {
   return total;
 }
 
-PeArray::PeArray(const sc_core::sc_module_name& name, const AccelConfig& config, int rows, int cols,
-                 Fidelity fidelity, const Clocking& clocking, sc_core::sc_clock* clock, Sram* weight, Sram* input,
-                 Sram* output, int ops)
+PeArray::PeArray(const sc_core::sc_module_name& name, const ArrayDesc& array, const BuffersConfig& buffers,
+                 const PerBuffer<Sram*>& srams, Fidelity fidelity, const Clocking& clocking, sc_core::sc_clock* clock,
+                 int ops)
     : sc_module(name),
-      config_(config),
-      rows_(rows),
-      cols_(cols),
+      array_(array),
+      buffer_config_(buffers),
+      rows_(array.rows),
+      cols_(array.cols),
       fidelity_(fidelity),
       clocking_(clocking),
       clock_(clock),
-      buffers_{weight, input, output},
+      srams_(srams),
       op_macs_(ops, 0),
       op_pe_active_(ops, 0),
       op_folds_(ops, 0),
@@ -108,24 +109,13 @@ void PeArray::run() {
     const TileJob job = queue_.front();
     queue_.pop_front();
     if (job.first_of_op) primed_ = false;
-    const TileWork work = plan_tile_work(job, config_, rows_, cols_, buffers_);
+    const TileWork work = plan_tile_work(job.shape, array_, buffer_config_);
     if (fidelity_ == Fidelity::Fast)
       run_tile_fast(job, work);
     else
       run_tile_cycle(job, work);
-    if (functional_ != nullptr) multiply_tile(job);
-    // SRAM traffic of the tile (identical in both fidelities).
-    for (const FoldClass& f : work.classes) {
-      const int preload_buf = work.dataflow == Dataflow::InputStationary ? kInput : kWeight;
-      if (f.preload_bytes > 0) buffers_[preload_buf]->count_array_read(f.count * f.preload_bytes);
-      for (int b = 0; b < 3; ++b) {
-        if (f.stream_bytes[b] == 0) continue;
-        if (b == kOutput)
-          buffers_[b]->count_array_write(f.count * f.stream_bytes[b]);
-        else
-          buffers_[b]->count_array_read(f.count * f.stream_bytes[b]);
-      }
-    }
+    if (observer_ != nullptr) observer_->tile_computed(job);
+    count_sram_traffic(work);
     const int64_t macs = work.macs();
     macs_ += macs;
     op_macs_[job.op] += macs;
@@ -136,48 +126,18 @@ void PeArray::run() {
   }
 }
 
-void PeArray::multiply_tile(const TileJob& job) {
-  const FunctionalOp& f = functional_->ops[static_cast<size_t>(job.op)];
-  const int64_t mt = job.dims.mt, kt = job.dims.kt, nt = job.dims.nt;
-  // The operands, as the SRAMs hold them.
-  const std::vector<uint8_t>& wbytes = buffers_[kWeight]->load(tile_key(job.op, 'w', job.ki, job.ni));
-  const std::vector<int16_t> w = unpack_codes(wbytes.data(), static_cast<size_t>(nt * kt), f.wbits, f.w_signed);
-  std::vector<int16_t> x;
-  if (job.input_on_chip) {  // the rank-r intermediate already on chip
-    x.resize(static_cast<size_t>(mt * kt));
-    for (int64_t m = 0; m < mt; ++m)
-      for (int64_t k = 0; k < kt; ++k)
-        x[static_cast<size_t>(m * kt + k)] = f.x[static_cast<size_t>((job.m0 + m) * f.k + job.k0 + k)];
-  } else {
-    const std::vector<uint8_t>& xbytes = buffers_[kInput]->load(tile_key(job.op, 'x', job.mi, job.ki));
-    x = unpack_codes(xbytes.data(), static_cast<size_t>(mt * kt), f.abits, true);
-  }
-  std::vector<int64_t>& acc = buffers_[kOutput]->accumulators(tile_key(job.op, 'y', job.mi, job.ni));
-  if (!job.accumulate_psums) acc.assign(static_cast<size_t>(mt * nt), 0);
-  // Fold by fold, in the dataflow's mapping: each fold adds the products of its slice.
-  const auto slice = [&](int64_t m_lo, int64_t m_hi, int64_t k_lo, int64_t k_hi, int64_t n_lo, int64_t n_hi) {
-    for (int64_t m = m_lo; m < m_hi; ++m)
-      for (int64_t n = n_lo; n < n_hi; ++n) {
-        int64_t sum = 0;
-        for (int64_t k = k_lo; k < k_hi; ++k)
-          sum += int64_t{x[static_cast<size_t>(m * kt + k)]} * w[static_cast<size_t>(n * kt + k)];
-        acc[static_cast<size_t>(m * nt + n)] += sum;
-      }
-  };
-  const int64_t r = rows_, c = cols_, cp = int64_t{cols_} * job.pack;
-  switch (config_.array.dataflow) {
-    case Dataflow::WeightStationary:  // K on rows, N on columns
-      for (int64_t k0 = 0; k0 < kt; k0 += r)
-        for (int64_t n0 = 0; n0 < nt; n0 += cp) slice(0, mt, k0, std::min(kt, k0 + r), n0, std::min(nt, n0 + cp));
-      break;
-    case Dataflow::OutputStationary:  // M on rows, N on columns
-      for (int64_t m0 = 0; m0 < mt; m0 += r)
-        for (int64_t n0 = 0; n0 < nt; n0 += cp) slice(m0, std::min(mt, m0 + r), 0, kt, n0, std::min(nt, n0 + cp));
-      break;
-    case Dataflow::InputStationary:  // K on rows, M on columns
-      for (int64_t k0 = 0; k0 < kt; k0 += r)
-        for (int64_t m0 = 0; m0 < mt; m0 += c) slice(m0, std::min(mt, m0 + c), k0, std::min(kt, k0 + r), 0, nt);
-      break;
+// The tile's SRAM traffic (identical in both fidelities): preloads and streamed operands
+// are read, accumulators written.
+void PeArray::count_sram_traffic(const TileWork& work) {
+  for (const FoldClass& f : work.classes) {
+    if (f.preload_bytes > 0) srams_[work.preload_buffer]->count_array_read(f.count * f.preload_bytes);
+    for (Buffer b : kBuffers) {
+      if (f.stream_bytes[b] == 0) continue;
+      if (b == Buffer::Output)
+        srams_[b]->count_array_write(f.count * f.stream_bytes[b]);
+      else
+        srams_[b]->count_array_read(f.count * f.stream_bytes[b]);
+    }
   }
 }
 
@@ -190,13 +150,12 @@ void PeArray::run_tile_fast(const TileJob& job, const TileWork& work) {
   }
   primed_ = true;
   const bool classic = work.timing == ArrayTiming::Classic;
-  const bool os = work.dataflow == Dataflow::OutputStationary;
-  const int64_t fill = int64_t{rows_} + cols_ - 2;
+  const int64_t fill = fill_drain_cycles(rows_, cols_);
   for (const FoldClass& f : work.classes) {
     // One fold's segments, in the order the cycle fidelity visits them.
     std::vector<Segment> fold;
     if (classic) {
-      if (!os) {
+      if (work.preload) {
         add_segment(fold, ArrayState::Compute, rows_);
         add_segment(fold, ArrayState::BankStall, f.preload_cycles - rows_);
       }
@@ -233,18 +192,19 @@ void PeArray::run_tile_fast(const TileJob& job, const TileWork& work) {
   op_pe_active_[job.op] += active;
 }
 
-int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], Wavefront* wf) {
-  int64_t served[3] = {0, 0, 0};
+int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const PerBuffer<int64_t>& acc,
+                             Wavefront* wf) {
+  PerBuffer<int64_t> served;
   int64_t c = 0;
   for (;;) {
     bool done = c >= min_cycles;
-    for (int b = 0; b < 3; ++b) done = done && served[b] >= acc[b];
+    for (Buffer b : kBuffers) done = done && served[b] >= acc[b];
     if (done) return c;
     const ArrayState s = c < compute_cycles ? ArrayState::Compute : ArrayState::BankStall;
     if (s != open_state_) open(s);
     sc_core::wait(clock_->posedge_event());
     // This cycle: port arbitration on each buffer, then one wavefront step.
-    for (int b = 0; b < 3; ++b) served[b] += buffers_[b]->grant(acc[b] - served[b]);
+    for (Buffer b : kBuffers) served[b] += srams_[b]->grant(acc[b] - served[b]);
     if (wf != nullptr) {
       const int64_t tau = wf->start + c;
       wf->tally += wavefront_reached(wf->rows, wf->cols, tau) - wavefront_reached(wf->rows, wf->cols, tau - wf->t);
@@ -254,26 +214,24 @@ int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const i
 }
 
 void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
-  const int64_t none[3] = {0, 0, 0};
+  const PerBuffer<int64_t> none;
   const bool classic = work.timing == ArrayTiming::Classic;
-  const bool os = work.dataflow == Dataflow::OutputStationary;
-  const int preload_buf = work.dataflow == Dataflow::InputStationary ? kInput : kWeight;
-  const int64_t fill = int64_t{rows_} + cols_ - 2;
-  if (!primed_ && !work.classes.empty() && !classic && !os) {
-    int64_t acc[3] = {0, 0, 0};
-    acc[preload_buf] = work.classes.front().preload_acc;
+  const int64_t fill = fill_drain_cycles(rows_, cols_);
+  if (!primed_ && !work.classes.empty() && !classic && work.preload) {
+    PerBuffer<int64_t> acc;
+    acc[work.preload_buffer] = work.classes.front().preload_acc;
     cycle_phase(rows_, rows_, acc);
   }
   primed_ = true;
   int64_t active = 0;
   for (const FoldClass& f : work.classes) {
-    int64_t preload[3] = {0, 0, 0};
-    preload[preload_buf] = f.preload_acc;
+    PerBuffer<int64_t> preload;
+    preload[work.preload_buffer] = f.preload_acc;
     for (int64_t i = 0; i < f.count; ++i) {
       if (classic) {
         // Preload, stream, then fill and drain: the whole wavefront passes inside the
         // fold, so its tally is the fold's full occupancy.
-        if (!os) cycle_phase(rows_, rows_, preload);
+        if (work.preload) cycle_phase(rows_, rows_, preload);
         Wavefront wf{f.used_rows, f.used_cols, f.t, 0, 0};
         wf.start = cycle_phase(f.t, f.t, f.stream_acc, &wf);
         cycle_phase(fill, fill, none, &wf);
@@ -282,9 +240,9 @@ void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
         // The slot streams this fold while the next fold's stationary operand preloads;
         // the wavefront's tail completes under the next fold (or the final drain), so
         // its occupancy is counted in closed form.
-        int64_t acc[3] = {f.stream_acc[0], f.stream_acc[1], f.stream_acc[2]};
-        if (!os) acc[preload_buf] += f.preload_acc;
-        const int64_t ideal = std::max<int64_t>(f.t, rows_);
+        PerBuffer<int64_t> acc = f.stream_acc;
+        if (work.preload) acc[work.preload_buffer] += f.preload_acc;
+        const int64_t ideal = overlapped_fold_cycles(rows_, f.t);
         cycle_phase(ideal, ideal, acc);
         active += f.used_rows * f.used_cols * f.t;
       }

@@ -19,9 +19,10 @@
 #include "accel_config.h"
 #include "clocking.h"
 #include "fold_work.h"
-#include "functional_data.h"
 #include "hw_stats.h"
 #include "tile_job.h"
+#include "tile_observer.h"
+#include "units.h"
 
 namespace itera::hw {
 
@@ -31,11 +32,11 @@ enum class ArrayState { Compute = 0, BankStall = 1, DramStall = 2, DepStall = 3,
 
 class PeArray : public sc_core::sc_module {
  public:
-  PeArray(const sc_core::sc_module_name& name, const AccelConfig& config, int rows, int cols, Fidelity fidelity,
-          const Clocking& clocking, sc_core::sc_clock* clock, Sram* weight, Sram* input, Sram* output, int ops);
+  PeArray(const sc_core::sc_module_name& name, const ArrayDesc& array, const BuffersConfig& buffers,
+          const PerBuffer<Sram*>& srams, Fidelity fidelity, const Clocking& clocking, sc_core::sc_clock* clock,
+          int ops);
 
-  int rows() const { return rows_; }
-  int cols() const { return cols_; }
+  const ArrayDesc& array() const { return array_; }
 
   // Controller side.
   void push(const TileJob& job);
@@ -52,15 +53,15 @@ class PeArray : public sc_core::sc_module {
 
   const sc_core::sc_signal<int, sc_core::SC_UNCHECKED_WRITERS>& state_signal() const { return state_sig_; }
 
-  // Functional mode: multiply the codes the SRAMs hold (see functional_data.h).
-  void set_functional(FunctionalData* data) { functional_ = data; }
+  // Tells `observer` (functional mode) about every computed tile.
+  void set_observer(TileObserver* observer) { observer_ = observer; }
 
  private:
   SC_HAS_PROCESS(PeArray);
   void run();
   void run_tile_fast(const TileJob& job, const TileWork& work);
   void run_tile_cycle(const TileJob& job, const TileWork& work);
-  void multiply_tile(const TileJob& job);
+  void count_sram_traffic(const TileWork& work);
   // A fold's skewed wavefront over used rows x cols PEs streaming t values, `start`
   // cycles after it entered the corner; `tally` counts the PE-cycles it has kept busy.
   struct Wavefront {
@@ -70,7 +71,8 @@ class PeArray : public sc_core::sc_module {
   // passed and every buffer has been granted its accesses. Cycles below `compute_cycles`
   // are compute, the rest port stalls. Advances `wf` (when given) one step per cycle.
   // Returns the cycles spent.
-  int64_t cycle_phase(int64_t min_cycles, int64_t compute_cycles, const int64_t acc[3], Wavefront* wf = nullptr);
+  int64_t cycle_phase(int64_t min_cycles, int64_t compute_cycles, const PerBuffer<int64_t>& acc,
+                      Wavefront* wf = nullptr);
 
   void open(ArrayState s);  // the current interval ends now; a new one in state s begins
   struct Segment {
@@ -79,12 +81,13 @@ class PeArray : public sc_core::sc_module {
   };
   void add_segment(std::vector<Segment>& segs, ArrayState s, int64_t cycles) const;
 
-  AccelConfig config_;
+  ArrayDesc array_;
+  BuffersConfig buffer_config_;
   int rows_, cols_;
   Fidelity fidelity_;
   Clocking clocking_;
   sc_core::sc_clock* clock_;  // null in the fast fidelity
-  Sram* buffers_[3];
+  PerBuffer<Sram*> srams_;
 
   std::deque<TileJob> queue_;
   sc_core::sc_event job_arrived_, job_done_;
@@ -105,7 +108,7 @@ class PeArray : public sc_core::sc_module {
   int64_t macs_ = 0, pe_active_ = 0, folds_ = 0;
   std::vector<int64_t> op_macs_, op_pe_active_, op_folds_;
   sc_core::sc_signal<int, sc_core::SC_UNCHECKED_WRITERS> state_sig_;
-  FunctionalData* functional_ = nullptr;
+  TileObserver* observer_ = nullptr;
 };
 
 // Number of PEs (i, j) of an r x c grid with i + j <= s: the PEs a skewed wavefront has

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "compressed_io.h"
 #include "decompose.h"
 #include "decompose_report.h"

@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "decomposition_options.h"
 #include "error.h"
 #include "act_weighting.h"

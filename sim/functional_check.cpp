@@ -8,6 +8,7 @@
 #include "compressed_io.h"
 #include "error.h"
 #include "rng.h"
+#include "stable_hash.h"
 
 namespace itera {
 

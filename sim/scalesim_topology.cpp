@@ -8,23 +8,15 @@
 
 #include <fmt/format.h>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
+#include "text.h"
 
 namespace itera {
 
 namespace {
 
 constexpr const char* kExpectedHeader = "Layer Name, M, N, K,";
-
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-std::string trim(const std::string& s) {
-  size_t b = 0, e = s.size();
-  while (b < e && is_space(s[b])) ++b;
-  while (e > b && is_space(s[e - 1])) --e;
-  return s.substr(b, e - b);
-}
 
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -4,7 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "systolic_timing.h"
+#include "fold_timing.h"
+#include "units.h"
 
 namespace itera {
 
@@ -37,6 +38,7 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
   r.pes = run.pes_main + run.pes_lowrank;
   r.wall_seconds = run.wall_seconds;
   r.simulated_cycles = run.makespan_cycles;
+  const std::vector<ArrayDesc> arrays = unit_arrays(config);
   double slot_cycles = 0;  // sum of total_i x PEs x pack_i
   for (const hw::OpResult& o : run.ops) {
     const TraceOp& op = trace.ops[static_cast<size_t>(o.index)];
@@ -76,16 +78,16 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
     l.row_hits = o.dma.row_hits * rep;
     l.compulsory_bytes = o.plan.compulsory_bytes * rep;
     for (int b = 0; b < 3; ++b) {
-      l.sram_read_bytes[b] = o.sram[b].read_bytes * rep;
-      l.sram_write_bytes[b] = o.sram[b].write_bytes * rep;
+      l.sram_read_bytes[b] = o.sram[kBuffers[static_cast<size_t>(b)]].read_bytes * rep;
+      l.sram_write_bytes[b] = o.sram[kBuffers[static_cast<size_t>(b)]].write_bytes * rep;
     }
-    const auto [rows, cols] = array_dims(config, o.unit);
-    const double unit_slots = static_cast<double>(rows) * cols * o.plan.pack;
+    const ArrayDesc& array = arrays[static_cast<size_t>(index_of(o.unit))];
+    const double unit_slots = static_cast<double>(array.pes()) * o.plan.pack;
     const int64_t busy = std::max(o.total_cycles, o.array.compute + o.array.bank_stall);
     l.pe_utilization = ratio(static_cast<double>(o.macs), unit_slots * static_cast<double>(busy));
     l.mapping_efficiency =
-        mapping_efficiency(plan_folds(config.array.dataflow, rows, cols, o.plan.pack, op.m, op.k, op.n), op.m, op.k,
-                           op.n);
+        mapping_efficiency(plan_folds(array.dataflow, array.rows, array.cols, o.plan.pack, op.m, op.k, op.n), op.m,
+                           op.k, op.n);
     l.dram_bw_percent = 100.0 * ratio(static_cast<double>(o.dma.read_bytes + o.dma.write_bytes),
                                       static_cast<double>(o.total_cycles) * run.dram_peak_bytes_per_cycle);
     l.row_hit_rate = ratio(static_cast<double>(o.dma.row_hits), static_cast<double>(o.dma.bursts));
@@ -106,7 +108,7 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
       r.sram_read_bytes[b] += l.sram_read_bytes[b];
       r.sram_write_bytes[b] += l.sram_write_bytes[b];
     }
-    slot_cycles += static_cast<double>(l.total_cycles) * r.pes * o.plan.pack;
+    slot_cycles += static_cast<double>(l.total_cycles) * static_cast<double>(r.pes) * o.plan.pack;
     r.layers.push_back(l);
   }
   r.pe_utilization = ratio(static_cast<double>(r.macs), slot_cycles);
@@ -164,7 +166,7 @@ nlohmann::json sim_json(const SimReport& r) {
       sram[kBufferNames[b]] = {{"read_bytes", l.sram_read_bytes[b]}, {"write_bytes", l.sram_write_bytes[b]}};
     layers.push_back({{"name", l.name},
                       {"kind", l.kind},
-                      {"array", l.unit == 0 ? "main" : "low_rank"},
+                      {"array", to_string(l.unit)},
                       {"repeat", l.repeat},
                       {"M", l.m},
                       {"K", l.k},

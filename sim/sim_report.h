@@ -25,12 +25,13 @@
 #include "accel_config.h"
 #include "accelerator.h"
 #include "trace.h"
+#include "units.h"
 
 namespace itera {
 
 struct LayerReport {
   std::string name, kind;
-  int unit = 0;  // 0 main array, 1 dedicated low-rank array
+  Unit unit = Unit::Main;
   int repeat = 1;
   int64_t m = 0, k = 0, n = 0;
   int wbits = 0, abits = 0, rank = 0;
@@ -53,7 +54,7 @@ struct SimReport {
   std::string dram;         // the memory model
   double clock_mhz = 0, period_ns = 0;
   double dram_peak_bytes_per_cycle = 0;
-  int pes = 0;              // all arrays
+  int64_t pes = 0;          // all arrays
   std::vector<LayerReport> layers;
   int64_t total_cycles = 0, compute_cycles = 0, stall_cycles = 0;
   int64_t stall_dram = 0, stall_bank = 0, stall_dependency = 0;

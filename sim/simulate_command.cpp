@@ -13,9 +13,9 @@
 
 #include <fmt/format.h>
 
-#include "accel_config.h"
+#include "accel_config_reader.h"
 #include "accelerator.h"
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
 #include "functional_check.h"
 #include "options_util.h"

@@ -20,12 +20,13 @@
 #include <string>
 #include <vector>
 
-#include "accel_config.h"
-#include "atomic_file.h"
+#include "accel_config_reader.h"
+#include "file_io.h"
 #include "error.h"
 #include "workload_file.h"
 #include "clocking.h"
 #include "rng.h"
+#include "stable_hash.h"
 #include "options_util.h"
 #include "sweep_report.h"
 #include "sweep_spec.h"

@@ -13,8 +13,8 @@
 #endif
 #include <yaml-cpp/yaml.h>
 
-#include "accel_config.h"
-#include "atomic_file.h"
+#include "accel_config_reader.h"
+#include "file_io.h"
 #include "error.h"
 #include "yaml_messages.h"
 

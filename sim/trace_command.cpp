@@ -7,13 +7,14 @@
 
 #include <fmt/format.h>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "catalog.h"
 #include "compressed_io.h"
 #include "decomposition_options.h"
 #include "error.h"
 #include "options_util.h"
 #include "trace.h"
+#include "trace_builder.h"
 
 namespace itera::cli {
 

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
 #include "scalesim_topology.h"
 

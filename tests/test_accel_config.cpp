@@ -6,9 +6,9 @@
 
 #include <gtest/gtest.h>
 
-#include "accel_config.h"
-#include "atomic_file.h"
-#include "dram_presets.h"
+#include "accel_config_reader.h"
+#include "file_io.h"
+#include "dram_timing.h"
 #include "error.h"
 #include "test_support.h"
 

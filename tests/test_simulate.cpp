@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "accel_config.h"
+#include "accel_config_reader.h"
 #include "test_support.h"
 #include "tile_plan.h"
 #include "trace.h"
@@ -199,7 +199,7 @@ TEST(Simulate, RooflineUtilizationAndTrafficBounds) {
       EXPECT_GE(l["pe_utilization"].get<double>(), 0.0);
       // The tiling model's own count, and at least every byte once.
       const bool lr_up = op.kind == OpKind::LowRankUp, lr_down = op.kind == OpKind::LowRankDown;
-      const TilePlan p = plan_tiles(op, c, lr_up, lr_down, !op.accumulate.empty());
+      const TilePlan p = plan_tiles(op, unit_arrays(c)[0], c.buffers, c.memory.ideal, op_flow(op));
       EXPECT_EQ(l["dram_read_bytes"].get<int64_t>(), p.dram_read_bytes * op.repeat);
       EXPECT_EQ(l["dram_write_bytes"].get<int64_t>(), p.dram_write_bytes * op.repeat);
       int64_t once = (int64_t{op.k} * op.n * op.wbits + 7) / 8;

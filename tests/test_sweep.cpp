@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "accel_config.h"
+#include "accel_config_reader.h"
 #include "error.h"
 #include "sweep_report.h"
 #include "sweep_spec.h"

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "rng.h"
+#include "stable_hash.h"
 #include "synthetic.h"
 
 namespace itera {

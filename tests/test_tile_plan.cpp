@@ -1,8 +1,8 @@
-// The tiling model (sim/tile_plan.h): closed-form DRAM traffic against a brute-force
+// The tiling model (models/arch/tile_plan.h): closed-form DRAM traffic against a brute-force
 // walk of the loop nest, capacity limits, and errors for tiles that cannot fit.
 #include <gtest/gtest.h>
 
-#include "accel_config.h"
+#include "accel_config_reader.h"
 #include "error.h"
 #include "tile_plan.h"
 #include "trace.h"
@@ -20,6 +20,11 @@ TraceOp dense(int m, int k, int n, int wbits = 8, int abits = 8, int group = 0) 
   op.abits = abits;
   op.group = group;
   return op;
+}
+
+// The plan on the main array of `c`.
+TilePlan plan(const TraceOp& op, const AccelConfig& c, OpFlow flow = {}) {
+  return plan_tiles(op, unit_arrays(c)[0], c.buffers, c.memory.ideal, flow);
 }
 
 struct Walk {
@@ -41,7 +46,7 @@ Walk walk(const TilePlan& p, const TraceOp& op) {
 }
 
 TEST(TilePlan, ClosedFormTrafficEqualsTheLoopNestWalkAndCoversEveryMac) {
-  AccelConfig c;
+  AccelConfig c = default_accel_config();
   c.array.rows = 16;
   c.array.cols = 8;
   c.buffers.weight.kb = 16;
@@ -51,7 +56,7 @@ TEST(TilePlan, ClosedFormTrafficEqualsTheLoopNestWalkAndCoversEveryMac) {
     c.array.dataflow = df;
     for (const TraceOp& op : {dense(1, 512, 300), dense(77, 200, 130, 4, 8, 64), dense(300, 1000, 40, 3, 6, 0),
                               dense(512, 128, 1000, 8, 8, 128)}) {
-      const TilePlan p = plan_tiles(op, c, false, false, false);
+      const TilePlan p = plan(op, c);
       const Walk s = walk(p, op);
       SCOPED_TRACE(::testing::Message() << to_string(df) << " M" << op.m << " K" << op.k << " N" << op.n);
       EXPECT_EQ(s.macs, int64_t{op.m} * op.k * op.n);
@@ -72,19 +77,19 @@ TEST(TilePlan, ClosedFormTrafficEqualsTheLoopNestWalkAndCoversEveryMac) {
 }
 
 TEST(TilePlan, DecodeReadsEveryWeightExactlyOnce) {
-  const AccelConfig c;  // default buffers
+  const AccelConfig c = default_accel_config();  // default buffers
   const TraceOp op = dense(1, 4096, 4096, 4, 8, 128);
-  const TilePlan p = plan_tiles(op, c, false, false, false);
+  const TilePlan p = plan(op, c);
   // 4-bit codes plus one F16 scale per 128 weights of each output channel.
   EXPECT_EQ(p.weight_read_bytes, 4096LL * 4096 / 2 + 4096LL * (4096 / 128) * 2);
 }
 
 TEST(TilePlan, LowRankIntermediateStaysOnChipAndAccumulateReadsBack) {
-  const AccelConfig c;
+  const AccelConfig c = default_accel_config();
   TraceOp down = dense(16, 1024, 32);
   TraceOp up = dense(16, 32, 1024);
-  const TilePlan pd = plan_tiles(down, c, false, true, false);
-  const TilePlan pu = plan_tiles(up, c, true, false, true);
+  const TilePlan pd = plan(down, c, {false, true, false});
+  const TilePlan pu = plan(up, c, {true, false, true});
   EXPECT_EQ(pd.dram_write_bytes, 0);
   EXPECT_EQ(pu.input_read_bytes, 0);
   EXPECT_EQ(pu.output_read_bytes, 16 * 1024);
@@ -92,20 +97,20 @@ TEST(TilePlan, LowRankIntermediateStaysOnChipAndAccumulateReadsBack) {
 }
 
 TEST(TilePlan, IdealMemoryIsOneTileWithoutTraffic) {
-  AccelConfig c;
+  AccelConfig c = default_accel_config();
   c.memory.ideal = true;
   const TraceOp op = dense(100, 300, 200);
-  const TilePlan p = plan_tiles(op, c, false, false, false);
+  const TilePlan p = plan(op, c);
   EXPECT_EQ(p.steps(), 1);
   EXPECT_EQ(p.dram_read_bytes + p.dram_write_bytes, 0);
 }
 
 TEST(TilePlan, ATileThatCannotFitNamesTheBufferAndTheMinimumSize) {
-  AccelConfig c;
+  AccelConfig c = default_accel_config();
   c.buffers.weight.kb = 1;  // 512 B per half; a 32 x 32 8-bit tile needs 1024 + 64 B of scales
   const TraceOp op = dense(1, 256, 256);
   try {
-    plan_tiles(op, c, false, false, false);
+    plan(op, c);
     FAIL() << "expected an error";
   } catch (const Error& e) {
     const std::string m = e.what();

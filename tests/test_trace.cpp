@@ -21,6 +21,7 @@
 #include "synthetic.h"
 #include "test_support.h"
 #include "trace.h"
+#include "trace_builder.h"
 
 namespace itera {
 namespace {

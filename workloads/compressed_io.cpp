@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
 #include "half.h"
 #include "safetensors.h"

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "linalg/truncated_svd.h"
 #include "rng.h"
+#include "stable_hash.h"
 
 namespace itera {
 

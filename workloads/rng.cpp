@@ -56,13 +56,4 @@ uint64_t Rng::below(uint64_t n) {
   return x % n;
 }
 
-uint64_t stable_hash(std::string_view text) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 }  // namespace itera

@@ -4,7 +4,6 @@
 // a splitmix64/xoshiro256** stream: the same seed gives the same numbers with
 // any compiler and standard library.
 #include <cstdint>
-#include <string_view>
 
 namespace itera {
 
@@ -21,8 +20,5 @@ class Rng {
   bool have_spare_ = false;
   double spare_ = 0.0;
 };
-
-// FNV-1a: a stable hash used to derive per-layer seeds from names.
-uint64_t stable_hash(std::string_view text);
 
 }  // namespace itera

@@ -11,7 +11,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
 #include "half.h"
 

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
 
 namespace itera {

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "llama2c.h"
 #include "rng.h"
+#include "stable_hash.h"
 #include "safetensors.h"
 #include "synthetic.h"
 

@@ -1,6 +1,7 @@
 #pragma once
-// Writes a whole file or nothing: the bytes go to "<path>.tmp.<pid>" in the
-// same directory, are flushed, and the temp file is renamed over <path>.
+// Whole-file input and output. Writes put the whole file or nothing: the bytes go to
+// "<path>.tmp.<pid>" in the same directory, are flushed, and the temp file is renamed
+// over <path>.
 #include <string>
 #include <string_view>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "atomic_file.h"
+#include "file_io.h"
 
 #include <cerrno>
 #include <cstdio>

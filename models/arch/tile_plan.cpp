@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
+#include "dataflow.h"
 #include "error.h"
+#include "int_math.h"
 
 namespace itera {
 
 namespace {
-
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The tile sizes worth trying along one dimension: unit, 2 unit, 4 unit, ... below
 // the dimension, and the whole dimension.
@@ -40,18 +40,14 @@ int64_t sum_tiles(Split a, Split b, F f) {
   return total;
 }
 
-// Array units each GEMM dimension maps to (see the header).
+// Array units each GEMM dimension maps to (the dataflow table's rows, columns or stream).
 struct Units {
   int64_t m, k, n;
 };
-Units units_for(const AccelConfig& c, int pack) {
-  const int64_t r = c.array.rows, col = c.array.cols;
-  switch (c.array.dataflow) {
-    case Dataflow::WeightStationary: return {1, r, col * pack};
-    case Dataflow::OutputStationary: return {r, 1, col * pack};
-    case Dataflow::InputStationary: return {col, r, pack};
-  }
-  return {1, 1, 1};
+Units units_for(const ArrayDesc& a, int pack) {
+  const DataflowRecord& r = dataflow_record(a.dataflow);
+  return {array_unit(r, Dim::M, a.rows, a.cols, pack), array_unit(r, Dim::K, a.rows, a.cols, pack),
+          array_unit(r, Dim::N, a.rows, a.cols, pack)};
 }
 
 void fill_traffic(TilePlan& p, const TraceOp& op) {
@@ -91,49 +87,48 @@ int64_t weight_tile_bytes(const TraceOp& op, int64_t kt, int64_t nt) {
 
 int64_t act_tile_bytes(int bits, int64_t rows, int64_t cols) { return (rows * cols * bits + 7) / 8; }
 
-int64_t buffer_tile_capacity(const BufferConfig& b) {
-  const int64_t bytes = int64_t{b.kb} * 1024;
-  return b.double_buffer ? bytes / 2 : bytes;
+OpFlow op_flow(const TraceOp& op) {
+  return {op.kind == OpKind::LowRankUp, op.kind == OpKind::LowRankDown, !op.accumulate.empty()};
 }
 
-TilePlan plan_tiles(const TraceOp& op, const AccelConfig& c, bool input_on_chip, bool output_on_chip,
-                    bool accumulate) {
+TilePlan plan_tiles(const TraceOp& op, const ArrayDesc& array, const BuffersConfig& buffers, bool ideal,
+                    const OpFlow& flow) {
   TilePlan best;
-  best.pack = mac_packing(c.pe.native_bits, op.wbits, c.pe.pack_lower_bits);
-  best.load_x = !input_on_chip;
-  best.write_y = !output_on_chip;
-  best.accumulate = accumulate && !output_on_chip;
-  if (c.memory.ideal) {
+  best.pack = array.pack_for(op.wbits);
+  best.load_x = !flow.input_on_chip;
+  best.write_y = !flow.output_on_chip;
+  best.accumulate = flow.accumulate && !flow.output_on_chip;
+  if (ideal) {
     best.ideal = true;
     best.tile = {op.m, op.k, op.n};
     best.m_tiles = best.k_tiles = best.n_tiles = 1;
     best.compulsory_bytes = 0;
     return best;
   }
-  if (output_on_chip) {
+  if (flow.output_on_chip) {
     // The rank-r intermediate stays on chip for the lr_up that consumes it.
     const int64_t need = act_tile_bytes(op.abits, op.m, op.n);
-    if (need > int64_t{c.buffers.input.kb} * 1024)
+    if (need > int64_t{buffers.input.kb} * 1024)
       throw Error(fmt::format(
           "op '{}': the low-rank intermediate (M {} x rank {}, {}-bit) needs {} bytes on chip but buffers.input "
           "holds {} KiB; set buffers.input.kb to at least {}",
-          op.name, op.m, op.n, op.abits, need, c.buffers.input.kb, ceil_div(need, 1024)));
+          op.name, op.m, op.n, op.abits, need, buffers.input.kb, ceil_div(need, 1024)));
   }
-  const Units u = units_for(c, best.pack);
-  const int64_t cap_w = buffer_tile_capacity(c.buffers.weight);
-  const int64_t cap_i = buffer_tile_capacity(c.buffers.input);
-  const int64_t cap_o = buffer_tile_capacity(c.buffers.output);
+  const Units u = units_for(array, best.pack);
+  const int64_t cap_w = buffer_tile_capacity(buffers.weight);
+  const int64_t cap_i = buffer_tile_capacity(buffers.input);
+  const int64_t cap_o = buffer_tile_capacity(buffers.output);
   // Smallest tile first: a clear error when even it does not fit.
   const int64_t m0 = std::min<int64_t>(op.m, u.m), k0 = std::min<int64_t>(op.k, u.k),
                 n0 = std::min<int64_t>(op.n, u.n);
   if (weight_tile_bytes(op, k0, n0) > cap_w)
-    does_not_fit(op, "weight", c.buffers.weight, weight_tile_bytes(op, k0, n0),
+    does_not_fit(op, "weight", buffers.weight, weight_tile_bytes(op, k0, n0),
                  fmt::format("weight tile ({} x {}, {}-bit, with scales)", k0, n0, op.wbits));
   if (best.load_x && act_tile_bytes(op.abits, m0, k0) > cap_i)
-    does_not_fit(op, "input", c.buffers.input, act_tile_bytes(op.abits, m0, k0),
+    does_not_fit(op, "input", buffers.input, act_tile_bytes(op.abits, m0, k0),
                  fmt::format("input tile ({} x {}, {}-bit)", m0, k0, op.abits));
   if (m0 * n0 * 4 > cap_o)
-    does_not_fit(op, "output", c.buffers.output, m0 * n0 * 4,
+    does_not_fit(op, "output", buffers.output, m0 * n0 * 4,
                  fmt::format("output tile ({} x {} 32-bit accumulators)", m0, n0));
 
   bool found = false;

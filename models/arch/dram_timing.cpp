@@ -1,4 +1,4 @@
-#include "dram_presets.h"
+#include "dram_timing.h"
 
 #include <fmt/format.h>
 

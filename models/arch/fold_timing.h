@@ -1,31 +1,23 @@
 #pragma once
 // Compute timing of one GEMM on a rows x cols systolic array, in closed form: the
 // mapping of SCALE-Sim (Samajdar et al., ISPASS 2020) and its per-fold cycle counts.
-// The SystemC array model's fast fidelity advances by these tile latencies; the
-// cycle fidelity must reproduce them wave by wave.
-//
-// GEMM: Y[M x N] = X[M x K] W^T (M tokens, K input features, N output features).
-// Mapping (Sr = dimension on array rows, Sc = on array columns, T = streamed):
-//   ws (weight stationary): Sr = K, Sc = N, T = M
-//   os (output stationary): Sr = M, Sc = N, T = K
-//   is (input stationary):  Sr = K, Sc = M, T = N
+// The mapping comes from the dataflow table (dataflow.h): Sr = the dimension on the
+// array rows, Sc = on the columns, T = the streamed one, each after MAC packing.
 // Folds: ceil(Sr / rows) x ceil(Sc / cols).
 //
-// MAC packing: a PE with native_bits-wide multipliers does p = floor(native / wbits)
-// MACs per cycle for weights narrower than native (subword parallelism, as in Bit
-// Fusion, Sharma et al. ISCA 2018), on p different output features (N) that share
-// the PE's input value. So N is effectively packed p to a PE: for ws and os the
-// column folds become ceil(N / (cols p)); for is, where N streams, T = ceil(N / p).
+// The fold formulas live here once; the fold work (fold_work.h) charges them phase
+// by phase, and the SystemC array's two fidelities reproduce them.
 //
 // classic timing (non-overlapped, as SCALE-Sim counts it), per fold:
-//   ws, is: 2 rows + cols + T - 2   (rows cycles to preload the stationary operand,
-//                                    then rows + cols - 2 to fill and drain, plus T)
-//   os:     rows + cols + T - 2
+//   with preload (ws, is): 2 rows + cols + T - 2   (rows cycles to preload the stationary
+//                                                   operand, then rows + cols - 2 to fill
+//                                                   and drain, plus T)
+//   without (os):          rows + cols + T - 2
 // overlapped timing (double-buffered stationary registers): the next fold's preload
 // (rows cycles) runs under the current fold's stream, so a fold costs max(T, rows)
 // once the pipeline is full:
-//   ws, is: rows + sum_f max(T, rows) + rows + cols - 2   (first preload, folds, last drain)
-//   os:     sum_f max(T, rows) + rows + cols - 2          (results drain under the next fold)
+//   with preload:    rows + sum_f max(T, rows) + rows + cols - 2   (first preload, folds, last drain)
+//   without:         sum_f max(T, rows) + rows + cols - 2          (results drain under the next fold)
 #include <cstdint>
 
 #include "accel_config.h"
@@ -44,6 +36,13 @@ struct FoldPlan {
 int mac_packing(int native_bits, int wbits, bool pack_lower_bits);
 
 FoldPlan plan_folds(Dataflow df, int rows, int cols, int pack, int64_t m, int64_t k, int64_t n);
+
+// The per-fold formulas, for any fold of a rows x cols array streaming t values.
+int64_t fill_drain_cycles(int rows, int cols);                              // rows + cols - 2
+int64_t classic_fold_cycles(int rows, int cols, int64_t t, bool preload);  // (rows) + fill/drain + t
+int64_t overlapped_fold_cycles(int rows, int64_t t);                      // max(t, rows)
+int64_t first_preload_cycles(int rows, bool preload, ArrayTiming timing);  // overlapped with preload: rows
+int64_t final_drain_cycles(int rows, int cols, ArrayTiming timing);       // overlapped: rows + cols - 2
 
 int64_t classic_fold_cycles(const FoldPlan& p);
 int64_t classic_cycles(const FoldPlan& p);

@@ -7,8 +7,9 @@
 // Op: Y[M x N] = X[M x K] W^T, weights wbits, activations abits.
 //
 // Tiles: W tile Kt x Nt, X tile Mt x Kt, Y tile Mt x Nt. Each dimension's tile is a
-// power-of-two multiple of the array unit it maps to (ws: K on rows, N on cols x pack;
-// os: M on rows, N on cols x pack; is: K on rows, M on cols, N streamed in packs), or
+// power-of-two multiple of the array unit it maps to in the dataflow table (rows,
+// columns or 1 for the stream, times the packing for N: ws K on rows, N on cols x pack;
+// os M on rows, N on cols x pack; is K on rows, M on cols, N streamed in packs), or
 // the whole dimension. Ragged last tiles are allowed.
 //
 // Capacities (double buffering halves a buffer, so the next tile loads under compute):
@@ -27,7 +28,8 @@
 // fewer steps, then larger Kt, Nt, Mt.
 //
 // Low-rank chains keep the rank-r intermediate on chip: an lr_down writes no Y (its
-// Mt x r result stays in the output buffer) and an lr_up loads no X. An op that
+// M x r result stays in the input buffer, which must hold it whole) and an lr_up loads
+// no X. An op that
 // accumulates into an earlier op's output (the compensated form) reads that Y tile
 // back and writes the sum: 2 x Y bytes.
 //
@@ -37,8 +39,10 @@
 #include <vector>
 
 #include "accel_config.h"
-#include "systolic_timing.h"
+#include "fold_timing.h"
+#include "sram_ports.h"
 #include "trace.h"
+#include "units.h"
 
 namespace itera {
 
@@ -71,10 +75,19 @@ struct TileStep {
   int64_t w_bytes = 0, x_bytes = 0, y_bytes = 0;  // bytes of this step's loads / write-back
 };
 
-// The plan for `op`. Throws itera::Error when even the smallest tile does not fit a
-// buffer, naming the buffer, the op and the minimum capacity needed in KiB.
-TilePlan plan_tiles(const TraceOp& op, const AccelConfig& config, bool input_on_chip, bool output_on_chip,
-                    bool accumulate);
+// Where an op's operands come from and go to.
+struct OpFlow {
+  bool input_on_chip = false;   // lr_up: X is the on-chip intermediate
+  bool output_on_chip = false;  // lr_down: Y stays on chip
+  bool accumulate = false;      // Y is added onto an earlier op's output
+};
+OpFlow op_flow(const TraceOp& op);
+
+// The plan for `op` on `array` with `buffers` (unbounded and with no DRAM traffic when
+// `ideal`). Throws itera::Error when even the smallest tile does not fit a buffer,
+// naming the buffer, the op and the minimum capacity needed in KiB.
+TilePlan plan_tiles(const TraceOp& op, const ArrayDesc& array, const BuffersConfig& buffers, bool ideal,
+                    const OpFlow& flow);
 
 // Step `index` (0 <= index < plan.steps()) in loop-nest order.
 TileStep tile_step(const TilePlan& plan, const TraceOp& op, int64_t index);
@@ -82,8 +95,5 @@ TileStep tile_step(const TilePlan& plan, const TraceOp& op, int64_t index);
 // Bytes of a W tile (codes + scales), an X tile and a Y tile of the given sizes.
 int64_t weight_tile_bytes(const TraceOp& op, int64_t kt, int64_t nt);
 int64_t act_tile_bytes(int bits, int64_t rows, int64_t cols);
-
-// Usable bytes of a buffer for one tile (half of it when double-buffered).
-int64_t buffer_tile_capacity(const BufferConfig& b);
 
 }  // namespace itera

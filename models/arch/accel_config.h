@@ -9,7 +9,7 @@
 // file leaves out keep their default.
 #include <string>
 
-#include "dram_presets.h"
+#include "dram_timing.h"
 
 namespace itera {
 
@@ -18,6 +18,14 @@ enum class ArrayTiming { Overlapped, Classic };                               //
 enum class LowRankDatapath { Shared, Dedicated };                             // shared | dedicated
 
 // The YAML spelling of each value ("ws", "classic", "dedicated", ...).
+template <class E>
+struct Spelling {
+  const char* name;
+  E value;
+};
+const std::vector<Spelling<Dataflow>>& dataflow_spellings();  // from the dataflow table
+const std::vector<Spelling<ArrayTiming>>& timing_spellings();
+const std::vector<Spelling<LowRankDatapath>>& datapath_spellings();
 const char* to_string(Dataflow d);
 const char* to_string(ArrayTiming t);
 const char* to_string(LowRankDatapath p);
@@ -44,11 +52,12 @@ struct SimpleDram {
 };
 
 struct DramConfig {
-  std::string name = "ddr4-3200";  // a preset name (dram_presets()) or "simple"
+  std::string name = "ddr4-3200";  // a preset name or "simple"
   SimpleDram simple;               // memory.simple; used only when name == "simple"
+  DramTiming preset;               // the named preset's timing, resolved by the config reader
 
   bool is_simple() const { return name == "simple"; }
-  // The preset's timing; throws itera::Error when is_simple().
+  // The preset's timing; throws itera::Error when is_simple() or when it was never resolved.
   const DramTiming& timing() const;
   // Peak bandwidth in GB/s: the preset's, or memory.simple.bandwidth_gbps.
   double peak_gbps() const;
@@ -87,24 +96,6 @@ struct AccelConfig {
   BuffersConfig buffers;
   LowRankConfig low_rank;
 };
-
-// The shape of PE array `unit`: 0 = the main array, 1 = the dedicated low-rank array.
-struct ArrayDims {
-  int rows, cols;
-};
-inline ArrayDims array_dims(const AccelConfig& c, int unit) {
-  return unit == 0 ? ArrayDims{c.array.rows, c.array.cols}
-                   : ArrayDims{c.low_rank.dedicated_rows, c.low_rank.dedicated_cols};
-}
-
-// Reads and validates a config file; throws itera::Error (see above).
-AccelConfig load_accel_config(const std::string& path);
-// The same for text already in memory; `filename` is only used in messages.
-AccelConfig parse_accel_config(const std::string& yaml_text, const std::string& filename);
-// configs/default.yaml, parsed from a copy compiled into the program.
-AccelConfig default_accel_config();
-// The text of configs/default.yaml, as compiled in.
-const std::string& default_accel_config_yaml();
 
 // A few lines summarising the configuration for humans (no trailing newline).
 std::string describe(const AccelConfig& config);

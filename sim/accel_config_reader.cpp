@@ -1,4 +1,4 @@
-#include "accel_config.h"
+#include "accel_config_reader.h"
 
 #include <charconv>
 #include <cmath>
@@ -16,7 +16,7 @@
 #endif
 #include <yaml-cpp/yaml.h>
 
-#include "atomic_file.h"
+#include "file_io.h"
 #include "error.h"
 #include "yaml_messages.h"
 
@@ -53,27 +53,10 @@ low_rank:
   dedicated_cols: 8
 )yaml";
 
-// The YAML spellings of the enums; to_string() and the parser share them.
 template <class E>
-using Spelling = std::pair<const char*, E>;
-constexpr Spelling<Dataflow> kDataflows[] = {
-    {"ws", Dataflow::WeightStationary}, {"os", Dataflow::OutputStationary}, {"is", Dataflow::InputStationary}};
-constexpr Spelling<ArrayTiming> kTimings[] = {{"overlapped", ArrayTiming::Overlapped},
-                                              {"classic", ArrayTiming::Classic}};
-constexpr Spelling<LowRankDatapath> kDatapaths[] = {{"shared", LowRankDatapath::Shared},
-                                                    {"dedicated", LowRankDatapath::Dedicated}};
-
-template <class E, size_t N>
-const char* spelling(const Spelling<E> (&table)[N], E value) {
-  for (const auto& [name, v] : table)
-    if (v == value) return name;
-  return "?";
-}
-
-template <class E, size_t N>
-std::string spellings(const Spelling<E> (&table)[N]) {
+std::string spellings(const std::vector<Spelling<E>>& table) {
   std::string out;
-  for (const auto& entry : table) out += (out.empty() ? "" : ", ") + std::string(entry.first);
+  for (const auto& entry : table) out += (out.empty() ? "" : ", ") + std::string(entry.name);
   return out;
 }
 
@@ -166,9 +149,9 @@ class Reader {
     fail(key, fmt::format("{} must be a boolean (true or false); got {}", path, shown(v)));
   }
 
-  template <class E, size_t N>
+  template <class E>
   E choice(const YAML::Node& key, const YAML::Node& v, const std::string& path,
-           const Spelling<E> (&table)[N]) const {
+           const std::vector<Spelling<E>>& table) const {
     if (!v.IsScalar()) fail(key, fmt::format("{} must be one of {}; got {}", path, spellings(table), shown(v)));
     for (const auto& [name, value] : table)
       if (v.Scalar() == name) return value;
@@ -204,8 +187,8 @@ Fields array_fields(ArrayConfig& c, const Reader& r) {
   return {
       {"rows", [&](auto& k, auto& v, auto& p) { c.rows = r.integer(k, v, p, 1, 4096); }},
       {"cols", [&](auto& k, auto& v, auto& p) { c.cols = r.integer(k, v, p, 1, 4096); }},
-      {"dataflow", [&](auto& k, auto& v, auto& p) { c.dataflow = r.choice(k, v, p, kDataflows); }},
-      {"timing", [&](auto& k, auto& v, auto& p) { c.timing = r.choice(k, v, p, kTimings); }},
+      {"dataflow", [&](auto& k, auto& v, auto& p) { c.dataflow = r.choice(k, v, p, dataflow_spellings()); }},
+      {"timing", [&](auto& k, auto& v, auto& p) { c.timing = r.choice(k, v, p, timing_spellings()); }},
   };
 }
 
@@ -253,7 +236,7 @@ Fields buffers_fields(BuffersConfig& c, const Reader& r) {
 
 Fields low_rank_fields(LowRankConfig& c, const Reader& r) {
   return {
-      {"datapath", [&](auto& k, auto& v, auto& p) { c.datapath = r.choice(k, v, p, kDatapaths); }},
+      {"datapath", [&](auto& k, auto& v, auto& p) { c.datapath = r.choice(k, v, p, datapath_spellings()); }},
       {"dedicated_rows", [&](auto& k, auto& v, auto& p) { c.dedicated_rows = r.integer(k, v, p, 1, 4096); }},
       {"dedicated_cols", [&](auto& k, auto& v, auto& p) { c.dedicated_cols = r.integer(k, v, p, 1, 4096); }},
   };
@@ -291,35 +274,7 @@ YAML::Node load_document(const std::string& text, const std::string& filename, c
   return docs[0];
 }
 
-std::string describe_buffer(const char* name, const BufferConfig& b) {
-  return fmt::format("{} {} KB ({} banks x {} ports x {} B{})", name, b.kb, b.banks, b.ports, b.width_bytes,
-                     b.double_buffer ? ", double-buffered" : "");
-}
-
-std::string describe_memory(const MemoryConfig& m) {
-  std::string dram;
-  if (m.dram.is_simple()) {
-    dram = fmt::format("simple, {} GB/s, {} ns latency", m.dram.simple.bandwidth_gbps, m.dram.simple.latency_ns);
-  } else {
-    const DramTiming& t = m.dram.timing();
-    dram = fmt::format("{}, {} x {}-bit channel{} at {} MT/s, {} GB/s peak", t.name, t.channels, t.bus_bits,
-                       t.channels == 1 ? "" : "s", t.data_rate_mts, t.peak_gbps());
-  }
-  return m.ideal ? "ideal (no memory stalls; " + dram + " unused)" : dram;
-}
-
 }  // namespace
-
-const char* to_string(Dataflow d) { return spelling(kDataflows, d); }
-const char* to_string(ArrayTiming t) { return spelling(kTimings, t); }
-const char* to_string(LowRankDatapath p) { return spelling(kDatapaths, p); }
-
-const DramTiming& DramConfig::timing() const {
-  if (is_simple()) throw Error("memory.dram is 'simple': there is no DRAM preset timing");
-  return find_dram_preset(name);
-}
-
-double DramConfig::peak_gbps() const { return is_simple() ? simple.bandwidth_gbps : timing().peak_gbps(); }
 
 AccelConfig parse_accel_config(const std::string& yaml_text, const std::string& filename) {
   AccelConfig config;  // keys the file leaves out keep these defaults
@@ -327,6 +282,7 @@ AccelConfig parse_accel_config(const std::string& yaml_text, const std::string& 
   const Fields fields = top_fields(config, reader);
   const YAML::Node doc = load_document(yaml_text, filename, field_names(fields));
   reader.fields(doc, "", fields);
+  if (!config.memory.dram.is_simple()) config.memory.dram.preset = find_dram_preset(config.memory.dram.name);
   return config;
 }
 
@@ -339,23 +295,6 @@ const std::string& default_accel_config_yaml() {
 
 AccelConfig default_accel_config() {
   return parse_accel_config(default_accel_config_yaml(), "configs/default.yaml (built in)");
-}
-
-std::string describe(const AccelConfig& c) {
-  const std::string low_rank = c.low_rank.datapath == LowRankDatapath::Shared
-                                   ? std::string("shared (low-rank GEMMs on the main array)")
-                                   : fmt::format("dedicated {}x{} array, concurrent", c.low_rank.dedicated_rows,
-                                                 c.low_rank.dedicated_cols);
-  return fmt::format(
-      "array: {}x{} PEs, {} dataflow, {} timing, {} MHz\n"
-      "PEs: {}-bit multipliers, lower-bit packing {}\n"
-      "memory: {}\n"
-      "buffers: {}, {}, {}\n"
-      "low-rank datapath: {}",
-      c.array.rows, c.array.cols, to_string(c.array.dataflow), to_string(c.array.timing), c.clock_mhz,
-      c.pe.native_bits, c.pe.pack_lower_bits ? "on" : "off", describe_memory(c.memory),
-      describe_buffer("weight", c.buffers.weight), describe_buffer("input", c.buffers.input),
-      describe_buffer("output", c.buffers.output), low_rank);
 }
 
 }  // namespace itera

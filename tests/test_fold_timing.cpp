@@ -6,7 +6,7 @@
 #include <algorithm>
 
 #include "error.h"
-#include "systolic_timing.h"
+#include "fold_timing.h"
 
 namespace itera {
 namespace {

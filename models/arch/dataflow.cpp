@@ -1,0 +1,35 @@
+#include "dataflow.h"
+
+namespace itera {
+
+const char* to_string(Dim d) { return d == Dim::M ? "M" : d == Dim::K ? "K" : "N"; }
+
+const std::array<DataflowRecord, 3>& dataflow_table() {
+  static const std::array<DataflowRecord, 3> table = {{
+      {Dataflow::WeightStationary, "ws", Dim::K, Dim::N, Dim::M, Operand::Weight, Buffer::Weight, true},
+      {Dataflow::OutputStationary, "os", Dim::M, Dim::N, Dim::K, Operand::Output, Buffer::Output, false},
+      {Dataflow::InputStationary, "is", Dim::K, Dim::M, Dim::N, Operand::Input, Buffer::Input, true},
+  }};
+  return table;
+}
+
+const DataflowRecord& dataflow_record(Dataflow d) {
+  for (const DataflowRecord& r : dataflow_table())
+    if (r.id == d) return r;
+  return dataflow_table()[0];  // unreachable: every Dataflow has a record
+}
+
+int64_t array_unit(const DataflowRecord& r, Dim d, int rows, int cols, int pack) {
+  const int64_t base = d == r.rows ? rows : d == r.cols ? cols : 1;
+  return d == r.packed ? base * pack : base;
+}
+
+int64_t slots(const DataflowRecord& r, Dim d, int64_t size, int pack) {
+  return d == r.packed ? (size + pack - 1) / pack : size;
+}
+
+bool splits_reduction(const DataflowRecord& r, int64_t row_folds, int64_t col_folds) {
+  return (r.rows == Dim::K && row_folds > 1) || (r.cols == Dim::K && col_folds > 1);
+}
+
+}  // namespace itera

@@ -1,0 +1,43 @@
+#include "dram_layout.h"
+
+#include <map>
+#include <string>
+
+#include "int_math.h"
+
+namespace itera::hw {
+
+DramLayout lay_out_ops(const Trace& trace, const AccelConfig& config) {
+  std::map<std::string, int> op_index;
+  for (size_t i = 0; i < trace.ops.size(); ++i) op_index[trace.ops[i].name] = static_cast<int>(i);
+  const std::vector<ArrayDesc> arrays = unit_arrays(config);
+  DramLayout layout;
+  uint64_t next = 0;
+  const auto region = [&](int64_t tiles, int64_t tile_bytes) {
+    const uint64_t base = next;
+    next = align_up(next + static_cast<uint64_t>(tiles * tile_bytes), 4096);
+    return base;
+  };
+  for (size_t i = 0; i < trace.ops.size(); ++i) {
+    const TraceOp& op = trace.ops[i];
+    OpTask t;
+    t.index = static_cast<int>(i);
+    t.op = &op;
+    t.unit = unit_for(config, op.kind);
+    if (!op.accumulate.empty()) t.accumulate_target = op_index.at(op.accumulate);
+    t.plan = plan_tiles(op, arrays[static_cast<size_t>(index_of(t.unit))], config.buffers, config.memory.ideal,
+                        op_flow(op));
+    const TilePlan& p = t.plan;
+    t.base_w = region(p.k_tiles * p.n_tiles, weight_tile_bytes(op, p.tile.kt, p.tile.nt));
+    t.base_x = region(p.m_tiles * p.k_tiles, act_tile_bytes(op.abits, p.tile.mt, p.tile.kt));
+    t.base_y = op.accumulate.empty() ? region(p.m_tiles * p.n_tiles, act_tile_bytes(op.abits, p.tile.mt, p.tile.nt))
+                                     : 0;
+    layout.tasks.push_back(t);
+  }
+  for (OpTask& t : layout.tasks)
+    if (t.accumulate_target >= 0) t.base_y = layout.tasks[static_cast<size_t>(t.accumulate_target)].base_y;
+  layout.end = next;
+  return layout;
+}
+
+}  // namespace itera::hw

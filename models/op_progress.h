@@ -1,0 +1,26 @@
+#pragma once
+// How far an op has come, shared by the controllers (an op on one array may wait for
+// an op on the other), and the counters of its unit when it completed.
+#include <cstdint>
+#include <memory>
+
+#include <systemc>
+
+#include "hw_stats.h"
+
+namespace itera::hw {
+
+struct OpProgress {
+  bool done = false;
+  int64_t start_cycle = -1;
+  int64_t done_cycle = -1;
+  int64_t jobs_left = 0;        // tile jobs not yet finished by the array
+  int64_t writebacks_left = 0;  // output tiles not yet written to DRAM
+  std::unique_ptr<sc_core::sc_event> done_event = std::make_unique<sc_core::sc_event>();
+  // The op's unit, as of the moment the op completed.
+  ArrayCounters array_at_done;
+  PerBuffer<SramCounters> sram_at_done;
+  DmaCounters dma;  // this op's own DRAM traffic
+};
+
+}  // namespace itera::hw

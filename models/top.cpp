@@ -1,0 +1,103 @@
+#include "top.h"
+
+#include <fmt/format.h>
+
+#include "fold_timing.h"
+#include "memory_core.h"
+
+namespace itera::hw {
+
+Top::Top(const sc_core::sc_module_name& name, const AccelConfig& config, Fidelity fidelity,
+         const std::vector<OpTask>& tasks, std::vector<OpProgress>& progress)
+    : sc_module(name), clocking_(config.clock_mhz) {
+  // The cycle fidelity clocks the arrays and the DRAM; the fast fidelity has no clock at
+  // all (its blocks wait exact latencies), so an sc_clock is only built for the former.
+  if (fidelity == Fidelity::Cycle) clock_ = std::make_unique<sc_core::sc_clock>("clk", clocking_.period);
+  dram_ = std::make_unique<Dram>("dram", make_memory_core(config.memory.dram), fidelity, clocking_, clock_.get(),
+                                 &failure_);
+  for (const ArrayDesc& desc : unit_arrays(config)) {
+    ComputeUnit u;
+    u.desc = desc;
+    const std::string prefix = desc.unit == Unit::Main ? "" : "lowrank_";
+    PerBuffer<Sram*> srams;
+    for (Buffer b : kBuffers) {
+      u.srams[b] = std::make_unique<Sram>((prefix + to_string(b) + "_sram").c_str(),
+                                          buffer_config(config.buffers, b));
+      srams[b] = u.srams[b].get();
+    }
+    u.array = std::make_unique<PeArray>((prefix + "pe_array").c_str(), desc, config.buffers, srams, fidelity,
+                                        clocking_, clock_.get(), static_cast<int>(tasks.size()));
+    u.dma = std::make_unique<DmaController>((prefix + "dma").c_str(), desc.unit, config.buffers, *u.array, srams,
+                                            clocking_, tasks, progress, &failure_, finished_);
+    u.dma->socket.bind(dram_->socket);
+    units_.push_back(std::move(u));
+  }
+  SC_THREAD(monitor);
+  if (fidelity == Fidelity::Cycle) SC_THREAD(watchdog);
+}
+
+void Top::set_observer(TileObserver* observer) {
+  for (ComputeUnit& u : units_) {
+    u.array->set_observer(observer);
+    u.dma->set_observer(observer);
+  }
+}
+
+bool Top::all_finished() const {
+  for (const ComputeUnit& u : units_)
+    if (!u.dma->finished()) return false;
+  return true;
+}
+
+std::string Top::blocked_report() const {
+  std::string out;
+  for (const ComputeUnit& u : units_) {
+    if (u.dma->finished()) continue;
+    out += fmt::format("\n  {}: {}", u.dma->name(), u.dma->status());
+    out += fmt::format("\n  {}: {} tile jobs finished", u.array->name(), u.array->jobs_done());
+  }
+  out += fmt::format("\n  {}: {}", dram_->name(), dram_->status());
+  return out;
+}
+
+void Top::monitor() {
+  while (!all_finished()) sc_core::wait(finished_);
+  sc_core::sc_stop();
+}
+
+int64_t Top::progress_count() const {
+  int64_t n = static_cast<int64_t>(dram_->core().stats().bursts);
+  for (const ComputeUnit& u : units_) n += u.array->jobs_done() + u.dma->counters().transfers;
+  return n;
+}
+
+void Top::watchdog() {
+  int64_t last = -1;
+  for (;;) {
+    sc_core::wait(clocking_.cycles(watchdog_cycles));
+    const int64_t now = progress_count();
+    if (now == last && !all_finished()) {
+      failure_.raise(fmt::format("deadlock: no block made progress for {} cycles (at cycle {}); blocked:{}",
+                                 watchdog_cycles, clocking_.now_cycle(), blocked_report()));
+      return;
+    }
+    last = now;
+  }
+}
+
+int64_t watchdog_bound(const std::vector<OpTask>& tasks, const AccelConfig& config) {
+  const std::vector<ArrayDesc> arrays = unit_arrays(config);
+  int64_t worst = 0;
+  for (const OpTask& t : tasks) {
+    const ArrayDesc& a = arrays[static_cast<size_t>(index_of(t.unit))];
+    const FoldPlan fp =
+        plan_folds(a.dataflow, a.rows, a.cols, t.plan.pack, t.plan.tile.mt, t.plan.tile.kt, t.plan.tile.nt);
+    const int64_t bytes = weight_tile_bytes(*t.op, t.plan.tile.kt, t.plan.tile.nt) +
+                          act_tile_bytes(t.op->abits, t.plan.tile.mt, t.plan.tile.kt) +
+                          2 * act_tile_bytes(t.op->abits, t.plan.tile.mt, t.plan.tile.nt);
+    worst = std::max(worst, classic_cycles(fp) + bytes);
+  }
+  return 64 * worst + 1000000;
+}
+
+}  // namespace itera::hw
