@@ -56,18 +56,60 @@ void Dram::on_clock() {
   }
 }
 
+void Dram::wait_for_turn(int id) {
+  if (!busy_) return;
+  // The finishing transfer hands the block over directly.
+  sc_core::sc_event granted;
+  waiters_.push_back({id, arrivals_++, &granted});
+  sc_core::wait(granted);
+}
+
+bool Dram::copy_payload(tlm::tlm_generic_payload& trans) {
+  if (image == nullptr) return true;
+  const uint64_t bytes = trans.get_data_length();
+  if (trans.get_address() + bytes > image->size()) {
+    failure_->raise(fmt::format("DRAM block '{}': a {}-byte access at 0x{:x} is outside the {}-byte memory", name(),
+                                bytes, trans.get_address(), image->size()));
+    trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    return false;
+  }
+  uint8_t* cell = image->data() + trans.get_address();
+  if (trans.get_command() == tlm::TLM_WRITE_COMMAND)
+    std::copy(trans.get_data_ptr(), trans.get_data_ptr() + bytes, cell);
+  else
+    std::copy(cell, cell + bytes, trans.get_data_ptr());
+  return true;
+}
+
+bool Dram::await_completion(tlm::tlm_generic_payload& trans, int64_t start) {
+  if (fidelity_ == Fidelity::Fast) {
+    core_->run_until_idle();
+    if (drop_responses) sc_core::wait(answered_);  // never notified: the kernel runs out of events
+    sc_core::wait(clocking_.cycles(first_cycle_reaching(core_->now()) - start));
+    return true;
+  }
+  in_flight_ = true;
+  // A transfer can take at most this long even if every burst were a row conflict stuck
+  // behind refreshes; beyond it the request is lost.
+  const uint64_t bytes = trans.get_data_length();
+  const double bound_ns = 1e5 + static_cast<double>(bytes) * 50.0;
+  sc_core::wait(sc_core::sc_time(bound_ns, sc_core::SC_NS), answered_);
+  if (!in_flight_) return true;
+  failure_->raise(fmt::format("deadlock: DRAM block '{}' lost a {} request of {} bytes at 0x{:x}: no answer after "
+                              "{:.0f} ns",
+                              name(), trans.get_command() == tlm::TLM_WRITE_COMMAND ? "write" : "read", bytes,
+                              trans.get_address(), bound_ns));
+  trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+  return false;
+}
+
 void Dram::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay) {
   // Honour an annotated delay (a loosely-timed initiator), then queue behind earlier transfers.
   if (delay > sc_core::SC_ZERO_TIME) {
     sc_core::wait(delay);
     delay = sc_core::SC_ZERO_TIME;
   }
-  if (busy_) {
-    // Wait for our turn; the finishing transfer hands the block over directly.
-    sc_core::sc_event granted;
-    waiters_.push_back({id, arrivals_++, &granted});
-    sc_core::wait(granted);
-  }
+  wait_for_turn(id);
   busy_ = true;
   busy_sig_.write(true);
   const bool write = trans.get_command() == tlm::TLM_WRITE_COMMAND;
@@ -76,54 +118,26 @@ void Dram::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time
   current_bytes_ = bytes;
   if (bytes == 0 || (trans.get_command() != tlm::TLM_READ_COMMAND && !write)) {
     trans.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-  } else {
-    const int64_t start = clocking_.now_cycle();
-    const MemoryStats before = core_->stats();
-    const uint64_t at = core_tick_at(start);
-    if (core_->now() < at) core_->skip_to(at);
-    core_->submit(trans.get_address(), bytes, write);
-    if (image != nullptr) {
-      if (trans.get_address() + bytes > image->size()) {
-        failure_->raise(fmt::format("DRAM block '{}': a {}-byte access at 0x{:x} is outside the {}-byte memory",
-                                    name(), bytes, trans.get_address(), image->size()));
-        trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        release();
-        return;
-      }
-      uint8_t* cell = image->data() + trans.get_address();
-      if (write)
-        std::copy(trans.get_data_ptr(), trans.get_data_ptr() + bytes, cell);
-      else
-        std::copy(cell, cell + bytes, trans.get_data_ptr());
-    }
-    if (fidelity_ == Fidelity::Fast) {
-      core_->run_until_idle();
-      if (drop_responses) sc_core::wait(answered_);  // never notified: the kernel runs out of events
-      sc_core::wait(clocking_.cycles(first_cycle_reaching(core_->now()) - start));
-    } else {
-      in_flight_ = true;
-      // A transfer can take at most this long even if every burst were a row conflict
-      // stuck behind refreshes; beyond it the request is lost.
-      const double bound_ns = 1e5 + static_cast<double>(bytes) * 50.0;
-      sc_core::wait(sc_core::sc_time(bound_ns, sc_core::SC_NS), answered_);
-      if (in_flight_) {
-        failure_->raise(fmt::format("deadlock: DRAM block '{}' lost a {} request of {} bytes at 0x{:x}: no "
-                                    "answer after {:.0f} ns",
-                                    name(), write ? "write" : "read", bytes, trans.get_address(), bound_ns));
-        trans.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        release();
-        return;
-      }
-    }
-    if (auto* info = trans.get_extension<DramTransferInfo>()) {
-      const MemoryStats& after = core_->stats();
-      info->bursts = after.bursts - before.bursts;
-      info->row_hits = after.row_hits - before.row_hits;
-      info->row_misses = after.row_misses - before.row_misses;
-      info->row_conflicts = after.row_conflicts - before.row_conflicts;
-    }
-    trans.set_response_status(tlm::TLM_OK_RESPONSE);
+    release();
+    return;
   }
+  const int64_t start = clocking_.now_cycle();
+  const MemoryStats before = core_->stats();
+  const uint64_t at = core_tick_at(start);
+  if (core_->now() < at) core_->skip_to(at);
+  core_->submit(trans.get_address(), bytes, write);
+  if (!copy_payload(trans) || !await_completion(trans, start)) {
+    release();
+    return;
+  }
+  if (auto* info = trans.get_extension<DramTransferInfo>()) {
+    const MemoryStats& after = core_->stats();
+    info->bursts = after.bursts - before.bursts;
+    info->row_hits = after.row_hits - before.row_hits;
+    info->row_misses = after.row_misses - before.row_misses;
+    info->row_conflicts = after.row_conflicts - before.row_conflicts;
+  }
+  trans.set_response_status(tlm::TLM_OK_RESPONSE);
   release();
 }
 

@@ -62,6 +62,13 @@ class Dram : public sc_core::sc_module {
  private:
   SC_HAS_PROCESS(Dram);
   void b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time& delay);
+  void wait_for_turn(int initiator);  // blocks while another transfer holds the block
+  // Functional mode: moves the payload's bytes to or from the image. False (after
+  // raising) when the access lies outside it.
+  bool copy_payload(tlm::tlm_generic_payload& trans);
+  // Waits until the core has served the submitted transfer. False (after raising) when
+  // the request is lost (cycle fidelity).
+  bool await_completion(tlm::tlm_generic_payload& trans, int64_t start_cycle);
   void on_clock();  // cycle fidelity
   void release();   // the current transfer is done: hand the block to the next waiter
   uint64_t core_tick_at(int64_t cycle) const;

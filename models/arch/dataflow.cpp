@@ -1,22 +1,26 @@
 #include "dataflow.h"
 
+#include <fmt/format.h>
+
+#include "error.h"
+
 namespace itera {
 
 const char* to_string(Dim d) { return d == Dim::M ? "M" : d == Dim::K ? "K" : "N"; }
 
-const std::array<DataflowRecord, 3>& dataflow_table() {
-  static const std::array<DataflowRecord, 3> table = {{
+const std::vector<DataflowRecord>& dataflow_table() {
+  static const std::vector<DataflowRecord> table = {
       {Dataflow::WeightStationary, "ws", Dim::K, Dim::N, Dim::M, Operand::Weight, Buffer::Weight, true},
       {Dataflow::OutputStationary, "os", Dim::M, Dim::N, Dim::K, Operand::Output, Buffer::Output, false},
       {Dataflow::InputStationary, "is", Dim::K, Dim::M, Dim::N, Operand::Input, Buffer::Input, true},
-  }};
+  };
   return table;
 }
 
 const DataflowRecord& dataflow_record(Dataflow d) {
   for (const DataflowRecord& r : dataflow_table())
     if (r.id == d) return r;
-  return dataflow_table()[0];  // unreachable: every Dataflow has a record
+  throw Error(fmt::format("internal: dataflow {} has no record in the dataflow table", static_cast<int>(d)));
 }
 
 int64_t array_unit(const DataflowRecord& r, Dim d, int rows, int cols, int pack) {

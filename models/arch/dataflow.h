@@ -3,7 +3,8 @@
 //   Y[M x N] = X[M x K] W^T   (M tokens, K input features, N output features)
 // lies on a rows x cols systolic array. The fold timing, the tile plan, the fold work
 // and the PE array's functional multiply all derive from these records; adding a
-// dataflow is adding a record (and its tests).
+// dataflow is adding its name to enum Dataflow (accel_config.h) and its record to
+// dataflow.cpp (and its tests).
 //
 //   dataflow  array rows  array cols  streamed  stationary operand (buffer)  preload
 //   ws        K           N           M         W (weight)                   yes
@@ -14,8 +15,8 @@
 // MACs per cycle on narrower weights (subword parallelism, as in Bit Fusion, Sharma
 // et al. ISCA 2018), on p output features that share the PE's input value: N is
 // the packed dimension, so wherever N lies (columns or stream) it counts ceil(N / p).
-#include <array>
 #include <cstdint>
+#include <vector>
 
 #include "accel_config.h"
 #include "units.h"
@@ -40,7 +41,7 @@ struct DataflowRecord {
 };
 
 // Every dataflow, in spelling order (ws, os, is).
-const std::array<DataflowRecord, 3>& dataflow_table();
+const std::vector<DataflowRecord>& dataflow_table();
 const DataflowRecord& dataflow_record(Dataflow d);
 
 // The buffer an operand lives in.
