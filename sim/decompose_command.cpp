@@ -122,7 +122,9 @@ int run_decompose(const std::vector<std::string>& args) {
     if (!a.save.empty()) saved.push_back({results[i]->layer, layers[i].repeat});
     run.layers.push_back(std::move(*results[i]));
   }
-  // All output files appear together or not at all.
+  // All output files appear together or not at all, and never over an input.
+  for (const auto& [out, option] : {std::pair{a.json_out, "--json"}, std::pair{a.save, "--save"}})
+    refuse_overwriting_model(out, option, a.source.model);
   StagedOutputs outputs;
   if (!a.json_out.empty()) outputs.add(a.json_out, decompose_json(run).dump(2) + "\n");
   if (!a.save.empty()) outputs.add(a.save, serialize_compressed(saved));

@@ -59,6 +59,10 @@ int run_eval(const std::vector<std::string>& args) {
     return 0;
   if (model_path.empty() || tokenizer_path.empty() || text_path.empty())
     throw Error("--model, --tokenizer and --text are all required");
+  refuse_overwriting_model(json_out, "--json", model_path);
+  for (const auto& [in, what] : {std::pair{tokenizer_path, "--tokenizer"}, std::pair{text_path, "--text"},
+                                 std::pair{calib_path, "--calib-text"}})
+    refuse_overwriting_input(json_out, "--json", in, what);
   if (opt.threads < 1) throw Error(fmt::format("--threads must be >= 1 (got {})", opt.threads));
 
   const LlamaModel base(load_llama(model_path));

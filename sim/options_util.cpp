@@ -1,10 +1,12 @@
 #include "options_util.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
 
 #include "error.h"
+#include "file_io.h"
 
 namespace itera::cli {
 
@@ -34,6 +36,14 @@ bool parse_options(const std::string& command, const std::string& usage, const p
     throw Error(fmt::format("{}; see 'itera {} --help'", e.what(), command));
   }
   return true;
+}
+
+void refuse_overwriting_model(const std::string& out, const std::string& option, const std::string& model) {
+  if (out.empty() || model.empty()) return;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(model, ec)) return refuse_overwriting_input(out, option, model, "--model");
+  for (const auto& entry : std::filesystem::directory_iterator(model, ec))
+    refuse_overwriting_input(out, option, entry.path().string(), "file of --model");
 }
 
 }  // namespace itera::cli

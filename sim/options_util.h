@@ -17,4 +17,8 @@ bool parse_options(const std::string& command, const std::string& usage, const p
                    const std::vector<std::string>& args, po::variables_map& vm,
                    const po::positional_options_description* positional = nullptr);
 
+// Throws itera::Error when output `out` (of `option`) is the model checkpoint `model`, or,
+// for a model directory, one of the files in it: an input is never overwritten.
+void refuse_overwriting_model(const std::string& out, const std::string& option, const std::string& model);
+
 }  // namespace itera::cli

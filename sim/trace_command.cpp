@@ -89,6 +89,7 @@ int run_trace(const std::vector<std::string>& args) {
   if (a.output.empty()) throw Error("missing -o FILE (the trace to write; '-' = standard output)");
   a.spec.phase = parse_phase(a.phase);
   validate_phase(a.spec);
+  refuse_overwriting_input(a.output, "-o", a.decomposition_file, "--decomposition");
 
   const Trace trace = build_trace(a);
   const std::string text = format_trace(trace);
