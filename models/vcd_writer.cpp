@@ -1,6 +1,8 @@
 #include "vcd_writer.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -12,6 +14,14 @@ namespace itera::hw {
 
 VcdWriter::VcdWriter(const std::string& path, const Top& top)
     : path_(path), tmp_(path + ".tmp" + std::to_string(::getpid())) {
+  // SystemC reports an unwritable file only in its own words (E701); check first.
+  if (std::FILE* probe = std::fopen((tmp_ + ".vcd").c_str(), "w")) {
+    std::fclose(probe);
+  } else {
+    const int err = errno;
+    tmp_.clear();
+    throw Error(fmt::format("cannot write the waveform to '{}': {}", path_, std::strerror(err)));
+  }
   file_ = sc_core::sc_create_vcd_trace_file(tmp_.c_str());  // SystemC appends ".vcd"
   file_->set_time_unit(1, sc_core::SC_PS);
   if (top.clock() != nullptr) sc_core::sc_trace(file_, *top.clock(), "clk");

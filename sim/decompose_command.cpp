@@ -86,7 +86,7 @@ int run_decompose(const std::vector<std::string>& args) {
     validate_layer_options(l.name, l.rows, l.cols, method, o);
   }
 
-  if (a.jobs < 1) throw Error(fmt::format("--jobs must be >= 1 (got {})", a.jobs));
+  check_jobs("--jobs", a.jobs);
   // Layers are independent: workers take the next one; results keep layer order, and
   // each layer's seed depends only on its name, so the report does not depend on --jobs.
   std::vector<std::optional<LayerResult>> results(layers.size());

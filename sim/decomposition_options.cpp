@@ -14,12 +14,12 @@ void DecompositionArgs::add_to(po::options_description& desc, const std::string&
     ("bits", po::value(&bits)->default_value(4), "dense weight bits, 2..8")
     ("factor-bits", po::value(&factor_bits)->default_value(4), "low-rank factor bits, 2..8, or 16 = unquantized (F16)")
     ("rank", po::value(&rank), "rank: R, or R,PATTERN=R,... per layer (longest substring match wins); not for rtn")
-    ("granularity", po::value(&granularity)->default_value("channel"), "dense scales: tensor | channel | group")
+    ("granularity", po::value(&granularity)->default_value("", "channel"), "dense scales: tensor | channel | group")
     ("group", po::value(&group)->default_value(0), "group size along the input dimension (implies --granularity group)")
     ("asym", po::bool_switch(&asym), "asymmetric quantization (scale + zero point) instead of symmetric")
     ("factor-group", po::value(&factor_group)->default_value(0), "factor vectors: group size along the vector, 0 = one scale per vector")
     ("form", po::value(&form)->default_value("factorized"), "itera only: factorized (W ~ AB) | compensated (W ~ Q(W) + AB)")
-    ("loftq-iters", po::value(&loftq_iters)->default_value(5), "loftq only: alternating steps T")
+    ("loftq-iters", po::value(&loftq_iters)->default_value(5), "loftq only: alternating steps T, 1..1000")
     ("svd-engine", po::value(&engine)->default_value("fast"), "fast (randomized / warm-started Davidson) | exact (full SVD, reference)");
   // clang-format on
 }
@@ -32,7 +32,11 @@ ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t
   if (a.factor_group < 0) throw Error(fmt::format("--factor-group must be >= 0 (got {})", a.factor_group));
   base.weight.bits = a.bits;
   base.weight.symmetric = !a.asym;
-  base.weight.granularity = a.group > 0 ? Granularity::Group : parse_granularity(a.granularity);
+  if (a.group > 0 && !a.granularity.empty() && a.granularity != "group")
+    throw Error(fmt::format("--group {} means group-wise scales, but --granularity is '{}'; give one or the other",
+                            a.group, a.granularity));
+  base.weight.granularity =
+      a.group > 0 ? Granularity::Group : parse_granularity(a.granularity.empty() ? "channel" : a.granularity);
   base.weight.group = a.group;
   if (base.weight.granularity == Granularity::Group && a.group < 1)
     throw Error("--granularity group needs --group G with G >= 1");
@@ -42,8 +46,8 @@ ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t
   base.factor.group = a.factor_group;
   base.form = parse_form(a.form);
   base.loftq_iters = a.loftq_iters;
-  if (a.method == "loftq" && a.loftq_iters < 1)
-    throw Error(fmt::format("--loftq-iters must be >= 1 (got {})", a.loftq_iters));
+  if (a.method == "loftq" && (a.loftq_iters < 1 || a.loftq_iters > kMaxLoftqIters))
+    throw Error(fmt::format("--loftq-iters must be in 1..{} (got {})", kMaxLoftqIters, a.loftq_iters));
   base.engine = parse_svd_engine(a.engine);
   base.seed = seed;
   if (r.method->uses_dense(base)) validate_quant_spec(base.weight, "--bits", false);

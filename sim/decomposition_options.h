@@ -14,13 +14,16 @@
 
 namespace itera::cli {
 
+// The most alternating steps --loftq-iters takes (each is a full quantize + SVD).
+constexpr int kMaxLoftqIters = 1000;
+
 struct DecompositionArgs {
   std::string method;
   int bits = 4;
   int factor_bits = 4;
   std::string rank;
   int group = 0;
-  std::string granularity = "channel";
+  std::string granularity;  // empty: channel (the default), unless --group is given
   bool asym = false;
   int factor_group = 0;
   std::string form = "factorized";

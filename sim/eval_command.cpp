@@ -63,7 +63,7 @@ int run_eval(const std::vector<std::string>& args) {
   for (const auto& [in, what] : {std::pair{tokenizer_path, "--tokenizer"}, std::pair{text_path, "--text"},
                                  std::pair{calib_path, "--calib-text"}})
     refuse_overwriting_input(json_out, "--json", in, what);
-  if (opt.threads < 1) throw Error(fmt::format("--threads must be >= 1 (got {})", opt.threads));
+  check_jobs("--threads", opt.threads);
 
   const LlamaModel base(load_llama(model_path));
   if (opt.window > base.config().seq_len)

@@ -80,8 +80,9 @@ int run_generate(const std::vector<std::string>& args) {
   }
 
   const std::vector<int> prompt_tokens = tok.encode(prompt, true, false);
-  const int total = static_cast<int>(prompt_tokens.size()) + steps - 1;
-  if (total > model.config().seq_len)
+  // In 64 bits: -n may be as large as an int holds.
+  const int64_t total_steps = static_cast<int64_t>(prompt_tokens.size()) + steps - 1;
+  if (total_steps > model.config().seq_len)
     throw Error(fmt::format("prompt ({} tokens) + {} new tokens exceed the model's sequence length {}",
                             prompt_tokens.size(), steps, model.config().seq_len));
   Rng rng(seed);
@@ -89,8 +90,9 @@ int run_generate(const std::vector<std::string>& args) {
   std::string text;
   const auto t0 = std::chrono::steady_clock::now();
   int generated = 0;
+  const int total = static_cast<int>(total_steps);
   for (int pos = 0; pos < total; ++pos) {
-    const Eigen::VectorXf& logits = model.forward(token, pos);
+    const Eigen::VectorXf& logits = require_finite_logits(model.forward(token, pos), pos, "");
     int next;
     if (pos + 1 < static_cast<int>(prompt_tokens.size())) {
       next = prompt_tokens[static_cast<size_t>(pos) + 1];

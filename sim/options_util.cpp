@@ -38,6 +38,11 @@ bool parse_options(const std::string& command, const std::string& usage, const p
   return true;
 }
 
+void check_jobs(const char* option, int value) {
+  if (value < 1 || value > kMaxJobs)
+    throw Error(fmt::format("{} must be in 1..{} (got {})", option, kMaxJobs, value));
+}
+
 void refuse_overwriting_model(const std::string& out, const std::string& option, const std::string& model) {
   if (out.empty() || model.empty()) return;
   std::error_code ec;

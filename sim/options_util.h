@@ -17,6 +17,12 @@ bool parse_options(const std::string& command, const std::string& usage, const p
                    const std::vector<std::string>& args, po::variables_map& vm,
                    const po::positional_options_description* positional = nullptr);
 
+// The most worker threads or processes --jobs / --threads take (this is a 2..64-core
+// tool; more is a typo).
+constexpr int kMaxJobs = 256;
+// Throws itera::Error naming `option` unless 1 <= value <= kMaxJobs.
+void check_jobs(const char* option, int value);
+
 // Throws itera::Error when output `out` (of `option`) is the model checkpoint `model`, or,
 // for a model directory, one of the files in it: an input is never overwritten.
 void refuse_overwriting_model(const std::string& out, const std::string& option, const std::string& model);

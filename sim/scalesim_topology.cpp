@@ -92,7 +92,7 @@ Trace parse_scalesim_topology(const std::string& text, const std::string& filena
   t.meta.emplace_back("source", meta_value("scalesim " + filename));
   std::vector<int> op_lines;
   bool header_seen = false;
-  size_t pos = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;  // a spreadsheet's UTF-8 byte-order mark
+  size_t pos = has_utf8_bom(text) ? 3 : 0;  // a spreadsheet's UTF-8 byte-order mark
   int line_no = 0;
   while (pos < text.size()) {
     const size_t end = std::min(text.find('\n', pos), text.size());

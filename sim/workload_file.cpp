@@ -7,12 +7,16 @@
 #include "file_io.h"
 #include "error.h"
 #include "scalesim_topology.h"
+#include "text.h"
 
 namespace itera {
 
 Trace read_workload(const std::string& path) {
   const std::string text = read_file(path);
-  if (text.rfind("itera-trace", 0) == 0) return parse_trace(text, path);
+  // A layer trace: its first line, after an optional byte-order mark and blanks, starts
+  // with 'itera-trace'.
+  const size_t start = text.find_first_not_of(" \t", has_utf8_bom(text) ? 3 : 0);
+  if (start != std::string::npos && text.compare(start, 11, "itera-trace") == 0) return parse_trace(text, path);
   const std::string ext = std::filesystem::path(path).extension().string();
   if (ext == ".csv" || ext == ".CSV") {
     Trace t = parse_scalesim_topology(text, path);

@@ -1,13 +1,16 @@
 #include "compressed_io.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "file_io.h"
 #include "error.h"
+#include "method.h"
 #include "half.h"
 #include "safetensors.h"
 
@@ -22,12 +25,30 @@ json spec_json(const QuantSpec& s) {
           {"group", s.group}};
 }
 
+// An integer field in [lo, hi]; a value that does not fit (e.g. 2^32 + 5) is an error,
+// never truncated.
+int int_field(const json& j, const char* key, int64_t lo, int64_t hi, const std::string& what) {
+  const json& v = j.at(key);
+  bool ok = false;
+  int64_t x = 0;
+  if (v.is_number_unsigned()) {
+    ok = v.get<uint64_t>() <= static_cast<uint64_t>(hi);
+    x = ok ? static_cast<int64_t>(v.get<uint64_t>()) : 0;
+  } else if (v.is_number_integer()) {
+    x = v.get<int64_t>();
+    ok = true;
+  }
+  if (!ok || x < lo || x > hi)
+    throw Error(fmt::format("{}: '{}' must be an integer in {}..{} (got {})", what, key, lo, hi, v.dump()));
+  return static_cast<int>(x);
+}
+
 QuantSpec spec_from_json(const json& j, const std::string& what, bool allow_fp16) {
   QuantSpec s;
-  s.bits = j.at("bits").get<int>();
+  s.bits = int_field(j, "bits", 1, 64, what);
   s.symmetric = j.at("symmetric").get<bool>();
   s.granularity = parse_granularity(j.at("granularity").get<std::string>());
-  s.group = j.at("group").get<int>();
+  s.group = int_field(j, "group", 0, INT32_MAX, what);
   validate_quant_spec(s, what, allow_fp16);  // a hand-edited file must not reach the quantizer's arithmetic
   return s;
 }
@@ -154,12 +175,16 @@ std::vector<SavedLayer> load_compressed(const std::string& path) {
       SavedLayer s;
       CompressedLayer& l = s.layer;
       l.name = name;
+      const std::string where = fmt::format("'{}' layer '{}'", path, name);
       l.method = meta.at("method").get<std::string>();
+      const std::vector<std::string> methods = method_names();
+      if (std::find(methods.begin(), methods.end(), l.method) == methods.end())
+        throw Error(fmt::format("{}: unknown method '{}'; known: {}", where, l.method, fmt::join(methods, ", ")));
       l.form = parse_form(meta.at("form").get<std::string>());
-      l.rows = meta.at("rows").get<int>();
-      l.cols = meta.at("cols").get<int>();
-      s.repeat = meta.at("repeat").get<int>();
-      const int rank = meta.at("rank").get<int>();
+      l.rows = int_field(meta, "rows", 1, INT32_MAX, where);
+      l.cols = int_field(meta, "cols", 1, INT32_MAX, where);
+      s.repeat = int_field(meta, "repeat", 1, INT32_MAX, where);
+      const int rank = int_field(meta, "rank", 0, INT32_MAX, where);
       if (l.rows < 1 || l.cols < 1 || s.repeat < 1 || rank < 0 || rank > std::min(l.rows, l.cols))
         throw Error(fmt::format("'{}': layer '{}' has invalid metadata (rows {}, cols {}, repeat {}, rank {})", path,
                                 name, l.rows, l.cols, s.repeat, rank));

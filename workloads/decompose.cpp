@@ -38,6 +38,10 @@ RankSpec RankSpec::parse(const std::string& text) {
     } else {
       const std::string pattern = item.substr(0, eq);
       if (pattern.empty()) throw Error(fmt::format("bad --rank '{}': empty pattern before '='", text));
+      for (const auto& [seen, rank] : spec.overrides)
+        if (seen == pattern)
+          throw Error(fmt::format("bad --rank '{}': pattern '{}' is given twice (ranks {} and {})", text, pattern, rank,
+                                  item.substr(eq + 1)));
       spec.overrides.emplace_back(pattern, parse_rank_value(item.substr(eq + 1), text));
     }
     start = end + 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <thread>
 
 #include <fmt/format.h>
@@ -29,8 +30,10 @@ std::vector<PositionStats> run_window(LlamaModel& base, LlamaModel& quant, const
   std::vector<PositionStats> out;
   for (size_t pos = 0; pos + 1 < window.size(); ++pos) {
     const int tok = window[pos], next = window[pos + 1];
-    const Eigen::VectorXd lp = log_softmax(base.forward(tok, static_cast<int>(pos)));
-    const Eigen::VectorXd lq = log_softmax(quant.forward(tok, static_cast<int>(pos)));
+    const Eigen::VectorXd lp =
+        log_softmax(require_finite_logits(base.forward(tok, static_cast<int>(pos)), static_cast<int>(pos), "reference"));
+    const Eigen::VectorXd lq = log_softmax(
+        require_finite_logits(quant.forward(tok, static_cast<int>(pos)), static_cast<int>(pos), "compressed"));
     const Eigen::VectorXd p = lp.array().exp();
     PositionStats s;
     s.kl = std::max(0.0, (p.array() * (lp - lq).array()).sum());
@@ -87,15 +90,22 @@ EvalStats evaluate(const LlamaModel& base, const LlamaModel& quant, const std::v
   if (windows.empty()) throw Error("the text has no tokens to evaluate");
   std::vector<std::vector<PositionStats>> per_window(windows.size());
   const int threads = std::max(1, std::min<int>(opt.threads, static_cast<int>(windows.size())));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(threads));
   auto worker = [&](int t) {
-    LlamaModel b = base, q = quant;  // each thread owns its KV caches
-    for (size_t w = static_cast<size_t>(t); w < windows.size(); w += static_cast<size_t>(threads))
-      per_window[w] = run_window(b, q, windows[w]);
+    try {
+      LlamaModel b = base, q = quant;  // each thread owns its KV caches
+      for (size_t w = static_cast<size_t>(t); w < windows.size(); w += static_cast<size_t>(threads))
+        per_window[w] = run_window(b, q, windows[w]);
+    } catch (...) {
+      errors[static_cast<size_t>(t)] = std::current_exception();
+    }
   };
   std::vector<std::thread> pool;
   for (int t = 1; t < threads; ++t) pool.emplace_back(worker, t);
   worker(0);
   for (auto& th : pool) th.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
 
   EvalStats s;
   std::vector<double> kls;

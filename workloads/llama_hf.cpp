@@ -1,5 +1,6 @@
 #include "llama_hf.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -20,9 +21,30 @@ int config_int(const nlohmann::json& cfg, const std::string& key, const std::str
     if (fallback >= 0) return fallback;
     throw Error(fmt::format("'{}' has no '{}'; a LLaMA config.json needs it", file, key));
   }
-  if (!cfg[key].is_number_integer() || cfg[key].get<long long>() <= 0 || cfg[key].get<long long>() > (1 << 30))
-    throw Error(fmt::format("'{}': '{}' must be a positive integer (got {})", file, key, cfg[key].dump()));
-  return cfg[key].get<int>();
+  const nlohmann::json& v = cfg[key];
+  // nlohmann parses non-negative integers as unsigned; negatives, reals, text are all out.
+  const bool in_range = v.is_number_unsigned() && v.get<uint64_t>() >= 1 && v.get<uint64_t>() <= (1u << 30);
+  if (!in_range)
+    throw Error(fmt::format("'{}': '{}' must be an integer in 1..{} (got {})", file, key, 1 << 30, v.dump()));
+  return static_cast<int>(v.get<uint64_t>());
+}
+
+// A real number in [lo, hi] (finite), or `fallback` when the key is absent.
+float config_real(const nlohmann::json& cfg, const std::string& key, const std::string& file, float fallback,
+                  double lo, double hi) {
+  if (!cfg.contains(key)) return fallback;
+  const nlohmann::json& v = cfg[key];
+  const double x = v.is_number() ? v.get<double>() : std::nan("");
+  if (!(x >= lo && x <= hi))  // also false for NaN
+    throw Error(fmt::format("'{}': '{}' must be a number in [{:g}, {:g}] (got {})", file, key, lo, hi, v.dump()));
+  return static_cast<float>(x);
+}
+
+bool config_bool(const nlohmann::json& cfg, const std::string& key, const std::string& file, bool fallback) {
+  if (!cfg.contains(key)) return fallback;
+  if (!cfg[key].is_boolean())
+    throw Error(fmt::format("'{}': '{}' must be true or false (got {})", file, key, cfg[key].dump()));
+  return cfg[key].get<bool>();
 }
 
 Eigen::VectorXf vector_tensor(const SafetensorsCheckpoint& ckpt, const std::string& name, int size) {
@@ -69,6 +91,7 @@ LlamaWeights load_llama_hf(const std::string& path) {
     throw Error(fmt::format("'{}' is not valid JSON: {}", cfg_path.string(), e.what()));
   }
   const std::string cf = cfg_path.string();
+  if (!cfg.is_object()) throw Error(fmt::format("'{}' must hold a JSON object (got {})", cf, cfg.type_name()));
   LlamaWeights w;
   LlamaConfig& c = w.config;
   c.dim = config_int(cfg, "hidden_size", cf);
@@ -78,9 +101,10 @@ LlamaWeights load_llama_hf(const std::string& path) {
   c.n_kv_heads = config_int(cfg, "num_key_value_heads", cf, c.n_heads);
   c.vocab_size = config_int(cfg, "vocab_size", cf);
   c.seq_len = config_int(cfg, "max_position_embeddings", cf);
-  c.norm_eps = cfg.value("rms_norm_eps", 1e-6f);
-  c.rope_theta = cfg.value("rope_theta", 10000.0f);
-  c.shared_classifier = cfg.value("tie_word_embeddings", false);
+  // A positive epsilon below 1 keeps RMSNorm finite; a positive base gives finite RoPE angles.
+  c.norm_eps = config_real(cfg, "rms_norm_eps", cf, 1e-6f, 1e-12, 0.5);
+  c.rope_theta = config_real(cfg, "rope_theta", cf, 10000.0f, 1.0, 1e9);
+  c.shared_classifier = config_bool(cfg, "tie_word_embeddings", cf, false);
   if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim() % 2 != 0)
     throw Error(fmt::format("'{}': hidden_size {} / num_attention_heads {} / num_key_value_heads {} do not give an "
                             "even head size shared by whole KV groups",

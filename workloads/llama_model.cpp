@@ -169,4 +169,12 @@ int argmax(const Eigen::VectorXf& logits) {
   return best;
 }
 
+const Eigen::VectorXf& require_finite_logits(const Eigen::VectorXf& logits, int pos, const char* which) {
+  if (!logits.allFinite())
+    throw Error(fmt::format("the {}model produced non-finite logits (NaN or infinity) at position {}; check the "
+                            "checkpoint's configuration (rms_norm_eps, rope_theta) and weights",
+                            *which ? std::string(which) + " " : std::string(), pos));
+  return logits;
+}
+
 }  // namespace itera

@@ -54,4 +54,8 @@ class LlamaModel {
 // Index of the largest logit (the first on ties): greedy decoding.
 int argmax(const Eigen::VectorXf& logits);
 
+// `logits` when every value is finite; otherwise throws itera::Error naming the position
+// and which model (`which`) produced them.
+const Eigen::VectorXf& require_finite_logits(const Eigen::VectorXf& logits, int pos, const char* which);
+
 }  // namespace itera

@@ -436,6 +436,12 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open(const std::string& path) {
                               where, tensor, shard.dump()));
     }
     const std::string s = shard.get<std::string>();
+    // A shard is a file in the index's own directory: no path separators, no "..".
+    if (s.find('/') != std::string::npos || s.find('\\') != std::string::npos || s == "." || s == ".." ||
+        s.find('\0') != std::string::npos)
+      throw Error(fmt::format("{}: weight_map entry for tensor '{}' names shard '{}', which is not a plain file name "
+                              "in the index's directory",
+                              where, tensor, s));
     weight_map[tensor] = s;
     first_user.emplace(s, tensor);
   }

@@ -1,5 +1,7 @@
 #include "weight_source.h"
 
+#include <cstdint>
+
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -96,6 +98,10 @@ std::vector<LayerRef> safetensors_llama_layers(const std::string& path, bool inc
     if (info.shape.size() != 2)
       throw Error(fmt::format("tensor '{}' in '{}' has {} dimensions; a linear weight must be 2-D", f.name, path,
                               info.shape.size()));
+    if (info.shape[0] < 1 || info.shape[1] < 1 || info.shape[0] > INT32_MAX || info.shape[1] > INT32_MAX)
+      throw Error(fmt::format("tensor '{}' in '{}' has shape [{}, {}]; a linear weight needs 1..{} rows and columns "
+                              "(no empty tensors)",
+                              f.name, path, info.shape[0], info.shape[1], INT32_MAX));
     out.push_back({f.name, static_cast<int>(info.shape[0]), static_cast<int>(info.shape[1]), 1,
                    [ckpt, name = f.name]() {
                      Matrix w = ckpt->read_matrix(name);

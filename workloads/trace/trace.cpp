@@ -354,9 +354,14 @@ TraceOp parse_op(const std::vector<std::string>& tok, int line, const std::strin
 }  // namespace
 
 Trace parse_trace(const std::string& text, const std::string& filename) {
+  // A trace is text: a NUL byte would cut names and messages short.
+  if (const size_t nul = text.find('\0'); nul != std::string::npos) {
+    const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(nul), '\n'));
+    throw Error(fmt::format("{}:{}: the line holds a NUL byte; a trace is text", filename, line));
+  }
   Trace t;
   std::vector<int> op_lines;
-  size_t pos = 0;
+  size_t pos = has_utf8_bom(text) ? 3 : 0;  // an editor's UTF-8 byte-order mark
   int line_no = 0;
   while (pos <= text.size()) {
     const size_t end = std::min(text.find('\n', pos), text.size());

@@ -11,6 +11,9 @@ inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c ==
 // `s` without leading and trailing is_space() characters.
 std::string trim(const std::string& s);
 
+// True when `s` starts with the UTF-8 byte-order mark EF BB BF.
+inline bool has_utf8_bom(const std::string& s) { return s.rfind("\xEF\xBB\xBF", 0) == 0; }
+
 // The maximal runs of non-space characters of `s`, in order.
 std::vector<std::string> split_ws(const std::string& s);
 
