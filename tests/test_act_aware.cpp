@@ -3,8 +3,6 @@
 // activations, weighted variants give lower output error than unweighted ones.
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include "act_weighting.h"
 #include "calibration.h"
 #include "eval.h"
@@ -39,8 +37,7 @@ TEST(ActAware, WeightedVariantsLowerOutputErrorOnStories260K) {
   ITERA_REQUIRE_SHARED(text_path, "text/tinystories-valid-part1.txt");
   const LlamaModel model(load_llama2c(model_path));
   const Tokenizer tok = Tokenizer::load(tok_path, model.config().vocab_size);
-  std::ifstream in(text_path);
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = testing::slurp(text_path);
   const auto grams = collect_input_grams(model, tok.encode(prepare_eval_text(text, false), false, false), 256, 2048);
   ASSERT_EQ(grams.size(), 36u);  // 35 linear layers + the classifier input
 

@@ -4,9 +4,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,27 +23,14 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::itera::testing::CliResult;
+using ::itera::testing::contains;
 using ::itera::testing::run_cli;
+using ::itera::testing::shell_quote;
+using ::itera::testing::slurp;
 using ::itera::testing::TempDir;
+using ::itera::testing::write_file;
 
 // ---- helpers -------------------------------------------------------------------------
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void spit(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 // Files in `dir` whose name contains ".tmp." (left-overs of an interrupted atomic write).
 std::vector<std::string> temp_leftovers(const std::string& dir) {
@@ -62,7 +46,7 @@ std::vector<std::string> temp_leftovers(const std::string& dir) {
 // the run neither target (nor any temp file) may exist. Returns the result.
 CliResult run_failing(const TempDir& dir, const std::string& args) {
   const std::string json = dir.file("report.json"), save = dir.file("saved.safetensors");
-  const CliResult r = run_cli("decompose " + args + " --json " + q(json) + " --save " + q(save));
+  const CliResult r = run_cli("decompose " + args + " --json " + shell_quote(json) + " --save " + shell_quote(save));
   // 1 = a user-facing itera::Error (2 is a bad command, 3 an internal error).
   EXPECT_EQ(r.exit_code, 1) << "args: " << args << "\nstdout: " << r.out << "\nstderr: " << r.err;
   EXPECT_TRUE(contains(r.err, "itera decompose: error: ")) << "args: " << args << "\nstderr: " << r.err;
@@ -72,7 +56,7 @@ CliResult run_failing(const TempDir& dir, const std::string& args) {
   return r;
 }
 
-#define EXPECT_ERR_HAS(res, text) EXPECT_TRUE(contains((res).err, text)) << "missing '" << (text) << "' in: " << (res).err
+#define EXPECT_ERR_HAS(res, text) EXPECT_TRUE(::itera::testing::contains_all((res).err, {text}))
 
 nlohmann::json load_json(const std::string& path) {
   const std::string text = slurp(path);
@@ -155,15 +139,14 @@ TEST(CliErrors, UnknownCommand) {
   EXPECT_ERR_HAS(r, "decompose");
 }
 
-// BUG (sim/decompose_command.cpp, end of run_decompose): the JSON report is written
-// before save_compressed() runs, so when --save cannot be written (here: its
-// directory does not exist) the command exits 1 but leaves the --json file behind.
-// This test asserts the correct behaviour (a failed run leaves no output) and fails
-// until the product is fixed.
+// The --json report and the --save file appear together or not at all: when --save
+// cannot be written (here: its directory does not exist), the run fails and the
+// report is not left behind either.
 TEST(CliErrors, UnwritableSaveTargetLeavesNoReport) {
   TempDir dir;
   const std::string json = dir.file("report.json"), save = dir.file("missing-dir/saved.safetensors");
-  const CliResult r = run_cli("decompose --synthetic 32x32 --method rtn --bits 8 --json " + q(json) + " --save " + q(save));
+  const CliResult r = run_cli("decompose --synthetic 32x32 --method rtn --bits 8 --json " + shell_quote(json) +
+                              " --save " + shell_quote(save));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_ERR_HAS(r, "missing-dir/saved.safetensors");
   EXPECT_FALSE(fs::exists(save));
@@ -174,7 +157,8 @@ TEST(CliErrors, UnwritableSaveTargetLeavesNoReport) {
 TEST(CliErrors, UnwritableJsonTarget) {
   TempDir dir;
   const std::string json = dir.file("missing-dir/report.json"), save = dir.file("saved.safetensors");
-  const CliResult r = run_cli("decompose --synthetic 32x32 --method rtn --bits 8 --json " + q(json) + " --save " + q(save));
+  const CliResult r = run_cli("decompose --synthetic 32x32 --method rtn --bits 8 --json " + shell_quote(json) +
+                              " --save " + shell_quote(save));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_ERR_HAS(r, "missing-dir/report.json");
   EXPECT_FALSE(fs::exists(json));
@@ -190,15 +174,15 @@ TEST(CliErrors, Llama2cCheckpointWithWrongSize) {
   ASSERT_EQ(bytes.size(), 1056540u);
   TempDir dir;
   const std::string truncated = dir.file("truncated.bin"), padded = dir.file("padded.bin");
-  spit(truncated, bytes.substr(0, bytes.size() - 4));
-  spit(padded, bytes + std::string(4, '\0'));
+  write_file(truncated, bytes.substr(0, bytes.size() - 4));
+  write_file(padded, bytes + std::string(4, '\0'));
 
-  const CliResult a = run_failing(dir, "--model " + q(truncated) + " --method rtn --bits 8");
+  const CliResult a = run_failing(dir, "--model " + shell_quote(truncated) + " --method rtn --bits 8");
   EXPECT_ERR_HAS(a, "1056540");
   EXPECT_ERR_HAS(a, "1056536");
   EXPECT_ERR_HAS(a, "truncated.bin");
 
-  const CliResult b = run_failing(dir, "--model " + q(padded) + " --method rtn --bits 8");
+  const CliResult b = run_failing(dir, "--model " + shell_quote(padded) + " --method rtn --bits 8");
   EXPECT_ERR_HAS(b, "1056540");
   EXPECT_ERR_HAS(b, "1056544");
   EXPECT_ERR_HAS(b, "padded.bin");
@@ -216,7 +200,7 @@ TEST(CliErrors, SafetensorsWeightWithNaN) {
   w.write(path);
 
   // q_proj (valid) is processed first, so the failure comes after some work was done.
-  const CliResult r = run_failing(dir, "--model " + q(path) + " --method rtn --bits 8");
+  const CliResult r = run_failing(dir, "--model " + shell_quote(path) + " --method rtn --bits 8");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_ERR_HAS(r, "model.layers.0.mlp.up_proj.weight");
   EXPECT_ERR_HAS(r, "[5, 7]");
@@ -234,9 +218,9 @@ TEST(CliErrors, SafetensorsDataOffsetsBeyondFile) {
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((header.size() >> (8 * i)) & 0xFF));
   bytes += header;
   bytes += std::string(16, '\0');
-  spit(path, bytes);
+  write_file(path, bytes);
 
-  const CliResult r = run_failing(dir, "--model " + q(path) + " --method rtn --bits 8");
+  const CliResult r = run_failing(dir, "--model " + shell_quote(path) + " --method rtn --bits 8");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_ERR_HAS(r, "model.layers.0.self_attn.q_proj.weight");
   EXPECT_ERR_HAS(r, "data_offsets");
@@ -277,7 +261,8 @@ TEST(CliReport, IteraJsonHasEveryKeyAndClosedFormBits) {
   TempDir dir;
   const std::string json = dir.file("r.json");
   const CliResult r =
-      run_cli("decompose --synthetic 96x80 --method itera --rank 8 --bits 4 --factor-bits 4 --no-timing --json " + q(json));
+      run_cli("decompose --synthetic 96x80 --method itera --rank 8 --bits 4 --factor-bits 4 --no-timing --json " +
+              shell_quote(json));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "synthetic.96x80")) << r.out;
   EXPECT_FALSE(contains(r.out, "time_s")) << "--no-timing must drop timings";
@@ -313,8 +298,8 @@ TEST(CliReport, NoTimingRunsAreByteIdentical) {
   TempDir dir;
   const std::string cmd = "decompose --synthetic 96x80 --method itera --rank 8 --bits 4 --factor-bits 4 --no-timing "
                           "--seed 3 --json ";
-  const CliResult a = run_cli(cmd + q(dir.file("a.json")));
-  const CliResult b = run_cli(cmd + q(dir.file("b.json")));
+  const CliResult a = run_cli(cmd + shell_quote(dir.file("a.json")));
+  const CliResult b = run_cli(cmd + shell_quote(dir.file("b.json")));
   ASSERT_EQ(a.exit_code, 0) << a.err;
   ASSERT_EQ(b.exit_code, 0) << b.err;
   EXPECT_FALSE(a.out.empty());
@@ -330,7 +315,8 @@ TEST(CliReport, SavedLayersReloadWithTheReportedError) {
   const uint64_t seed = 7;
   const std::string json = dir.file("r.json"), save = dir.file("c.safetensors");
   const CliResult r = run_cli("decompose --synthetic 96x80 --method itera --rank 8 --bits 4 --factor-bits 4 "
-                              "--no-timing --seed " + std::to_string(seed) + " --json " + q(json) + " --save " + q(save));
+                              "--no-timing --seed " + std::to_string(seed) + " --json " + shell_quote(json) +
+                              " --save " + shell_quote(save));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = load_json(json);
   ASSERT_EQ(j["layers"].size(), 1u);
@@ -362,7 +348,8 @@ TEST(CliReport, Stories260kRtn8) {
   ITERA_REQUIRE_SHARED(path, "models/stories260K.bin");
   TempDir dir;
   const std::string json = dir.file("s.json");
-  const CliResult r = run_cli("decompose --model " + q(path) + " --method rtn --bits 8 --json " + q(json));
+  const CliResult r =
+      run_cli("decompose --model " + shell_quote(path) + " --method rtn --bits 8 --json " + shell_quote(json));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = load_json(json);
   const auto& layers = j["layers"];
@@ -382,28 +369,19 @@ TEST(CliReport, Stories260kRtn8) {
   }
 }
 
-// BUG (workloads/weight_source.cpp, llama2c_layers() / resolve_layers()): --include-head
-// is silently ignored for llama2.c checkpoints: llama2c_layers() never receives
-// spec.include_head, so stories260K with --include-head still reports 35 layers and
-// no classifier (safetensors and --shape honour the flag). Correct behaviour is either
-// a 36th layer, the 512x64 classifier (shared with the token embedding), or a clear
-// error that the flag is unsupported for this format; this test accepts both and
-// fails until the product is fixed.
-TEST(CliReport, Stories260kIncludeHeadIsNotSilentlyIgnored) {
+// --include-head on a llama2.c checkpoint adds the classifier (shared with the token
+// embedding in stories260K) as a 36th layer, through the CLI flag as well.
+TEST(CliReport, Stories260kIncludeHeadAddsTheClassifier) {
   ITERA_REQUIRE_SHARED(path, "models/stories260K.bin");
   TempDir dir;
   const std::string json = dir.file("s.json");
-  const CliResult r =
-      run_cli("decompose --model " + q(path) + " --method rtn --bits 8 --include-head --no-timing --json " + q(json));
-  if (r.exit_code != 0) {
-    EXPECT_EQ(r.exit_code, 1) << r.err;
-    EXPECT_ERR_HAS(r, "include-head");
-    EXPECT_FALSE(fs::exists(json));
-    return;
-  }
+  const CliResult r = run_cli("decompose --model " + shell_quote(path) +
+                              " --method rtn --bits 8 --include-head --no-timing --json " + shell_quote(json));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = load_json(json);
   const auto& layers = j["layers"];
   ASSERT_EQ(layers.size(), 36u) << "--include-head was ignored: no classifier layer";
+  EXPECT_EQ(layers[35]["name"], "lm_head.weight");
   EXPECT_EQ(layers[35]["rows"], 512);  // vocab
   EXPECT_EQ(layers[35]["cols"], 64);   // dim
 }

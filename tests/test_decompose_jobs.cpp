@@ -1,20 +1,10 @@
 // `itera decompose --jobs N` decomposes layers in parallel; the report must not depend on N.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "test_support.h"
 
 namespace itera {
 namespace {
-
-std::string slurp_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST(DecomposeJobs, ReportIsIndependentOfJobCount) {
   testing::TempDir dir;
@@ -22,16 +12,16 @@ TEST(DecomposeJobs, ReportIsIndependentOfJobCount) {
   for (int jobs : {1, 2, 3}) {
     const std::string json = dir.file("r" + std::to_string(jobs) + ".json");
     const auto r = testing::run_cli("decompose --shape stories260k --method itera --form compensated --bits 3 "
-                                    "--factor-bits 4 --rank 8 --no-timing --json '" + json + "' --jobs " +
-                                    std::to_string(jobs));
+                                    "--factor-bits 4 --rank 8 --no-timing --json " + testing::shell_quote(json) +
+                                    " --jobs " + std::to_string(jobs));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     if (jobs == 1) {
       out1 = r.out;
-      json1 = slurp_file(json);
+      json1 = testing::slurp(json);
       EXPECT_NE(json1.find("\"rel_error\""), std::string::npos);
     } else {
       EXPECT_EQ(r.out, out1) << "jobs " << jobs;
-      EXPECT_EQ(slurp_file(json), json1) << "jobs " << jobs;
+      EXPECT_EQ(testing::slurp(json), json1) << "jobs " << jobs;
     }
   }
   const auto bad = testing::run_cli("decompose --shape stories260k --method rtn --jobs 0");

@@ -18,7 +18,9 @@
 namespace itera {
 namespace {
 
+using ::itera::testing::error_of;
 using ::itera::testing::TempDir;
+using ::itera::testing::write_file;
 
 // ---- independent helpers -------------------------------------------------------------
 
@@ -79,12 +81,6 @@ struct Layout {
 // A distinct, exactly representable-enough value for every float of a synthetic file.
 float synth(int64_t i) { return static_cast<float>(i) * 0.001f; }
 
-void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << path;
-}
-
 void put32(std::vector<unsigned char>& out, uint32_t u) {
   for (int k = 0; k < 4; ++k) out.push_back(static_cast<unsigned char>((u >> (8 * k)) & 0xffu));
 }
@@ -120,20 +116,55 @@ void set_float(std::vector<unsigned char>& bytes, int64_t float_index, float f) 
 
 constexpr Header kTinyShared{8, 12, 2, 2, 1, 10, 4};
 constexpr Header kTinySeparate{8, 12, 2, 2, 1, -10, 4};
+// The shared models' headers (../shared/data/README.md).
+constexpr Header kStories260K{64, 172, 5, 8, 4, 512, 512};
+constexpr Header kBabyLlama{128, 352, 5, 8, 4, 105, 256};
+
+// The config is the header's, and every tensor has the shape the layout gives it.
+void expect_config_and_shapes(const LlamaWeights& w, const Header& h) {
+  const Layout lay(h);
+  const LlamaConfig& c = w.config;
+  EXPECT_EQ(c.dim, h.dim);
+  EXPECT_EQ(c.hidden_dim, h.hidden);
+  EXPECT_EQ(c.n_layers, h.layers);
+  EXPECT_EQ(c.n_heads, h.heads);
+  EXPECT_EQ(c.n_kv_heads, h.kv_heads);
+  EXPECT_EQ(c.vocab_size, lay.vocab);
+  EXPECT_EQ(c.seq_len, h.seq_len);
+  EXPECT_EQ(c.shared_classifier, lay.shared);
+  EXPECT_EQ(c.head_dim(), lay.head_dim);
+  EXPECT_EQ(c.kv_dim(), lay.kv_dim);
+
+  const int64_t d = lay.dim, hid = lay.hidden, kv = lay.kv_dim;
+  auto expect_shape = [](const Matrix& m, int64_t rows, int64_t cols, const std::string& what) {
+    EXPECT_EQ(m.rows(), rows) << what;
+    EXPECT_EQ(m.cols(), cols) << what;
+  };
+  expect_shape(w.token_embedding, lay.vocab, d, "token_embedding");
+  ASSERT_EQ(static_cast<int64_t>(w.layers.size()), lay.layers);
+  for (const LlamaLayer& L : w.layers) {
+    EXPECT_EQ(L.rms_att.size(), d);
+    EXPECT_EQ(L.rms_ffn.size(), d);
+    expect_shape(L.wq, d, d, "wq");
+    expect_shape(L.wk, kv, d, "wk");
+    expect_shape(L.wv, kv, d, "wv");
+    expect_shape(L.wo, d, d, "wo");
+    expect_shape(L.w1, hid, d, "w1");
+    expect_shape(L.w2, d, hid, "w2");
+    expect_shape(L.w3, hid, d, "w3");
+  }
+  EXPECT_EQ(w.rms_final.size(), d);
+  if (lay.shared) {
+    EXPECT_EQ(w.wcls.size(), 0);
+    EXPECT_EQ(&w.classifier(), &w.token_embedding);
+  } else {
+    expect_shape(w.wcls, lay.vocab, d, "wcls");
+    EXPECT_EQ(&w.classifier(), &w.wcls);
+  }
+}
 
 // Runs load_llama2c and returns the itera::Error message (fails the test when nothing is thrown).
-std::string load_error(const std::string& path) {
-  try {
-    load_llama2c(path);
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected itera::Error, got another exception: " << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "expected load_llama2c('" << path << "') to throw";
-  return {};
-}
+std::string load_error(const std::string& path) { return error_of([&] { load_llama2c(path); }); }
 
 // Every element of m equals synth(base + row*cols + col) of the file.
 void expect_matrix_at(const Matrix& m, int64_t base, int64_t rows, int64_t cols, const std::string& what) {
@@ -181,48 +212,15 @@ void expect_all_synthetic_values(const LlamaWeights& w, const Layout& lay) {
 TEST(Llama2c, Stories260KConfigAndShapes) {
   ITERA_REQUIRE_SHARED(path, "models/stories260K.bin");
   const LlamaWeights w = load_llama2c(path);
-  const LlamaConfig& c = w.config;
-  EXPECT_EQ(c.dim, 64);
-  EXPECT_EQ(c.hidden_dim, 172);
-  EXPECT_EQ(c.n_layers, 5);
-  EXPECT_EQ(c.n_heads, 8);
-  EXPECT_EQ(c.n_kv_heads, 4);
-  EXPECT_EQ(c.vocab_size, 512);
-  EXPECT_EQ(c.seq_len, 512);
-  EXPECT_TRUE(c.shared_classifier);
-  EXPECT_EQ(c.head_dim(), 8);
-  EXPECT_EQ(c.kv_dim(), 32);
-
-  EXPECT_EQ(w.token_embedding.rows(), 512);
-  EXPECT_EQ(w.token_embedding.cols(), 64);
-  ASSERT_EQ(w.layers.size(), 5u);
-  for (const LlamaLayer& L : w.layers) {
-    EXPECT_EQ(L.rms_att.size(), 64);
-    EXPECT_EQ(L.rms_ffn.size(), 64);
-    EXPECT_EQ(L.wq.rows(), 64);
-    EXPECT_EQ(L.wq.cols(), 64);
-    EXPECT_EQ(L.wk.rows(), 32);
-    EXPECT_EQ(L.wk.cols(), 64);
-    EXPECT_EQ(L.wv.rows(), 32);
-    EXPECT_EQ(L.wv.cols(), 64);
-    EXPECT_EQ(L.wo.rows(), 64);
-    EXPECT_EQ(L.wo.cols(), 64);
-    EXPECT_EQ(L.w1.rows(), 172);
-    EXPECT_EQ(L.w1.cols(), 64);
-    EXPECT_EQ(L.w2.rows(), 64);
-    EXPECT_EQ(L.w2.cols(), 172);
-    EXPECT_EQ(L.w3.rows(), 172);
-    EXPECT_EQ(L.w3.cols(), 64);
-  }
-  EXPECT_EQ(w.rms_final.size(), 64);
-  EXPECT_EQ(w.wcls.size(), 0);
-  EXPECT_EQ(&w.classifier(), &w.token_embedding);
+  expect_config_and_shapes(w, kStories260K);
+  EXPECT_EQ(w.config.head_dim(), 8);
+  EXPECT_EQ(w.config.kv_dim(), 32);
 }
 
 TEST(Llama2c, Stories260KValuesMatchFileOffsets) {
   ITERA_REQUIRE_SHARED(path, "models/stories260K.bin");
   const LlamaWeights w = load_llama2c(path);
-  const Layout lay(Header{64, 172, 5, 8, 4, 512, 512});
+  const Layout lay(kStories260K);
   // Spot checks at the first, last and interior elements of several tensors.
   EXPECT_EQ(w.token_embedding(0, 0), float_at(path, Layout::byte(lay.tok)));
   EXPECT_EQ(w.token_embedding(511, 63), float_at(path, Layout::byte(lay.tok + 511 * 64 + 63)));
@@ -270,38 +268,9 @@ TEST(Llama2c, Stories260KLinearLayers) {
 TEST(Llama2c, BabyLlamaConfigAndShapes) {
   ITERA_REQUIRE_SHARED(path, "models/babyllama-c128.bin");
   const LlamaWeights w = load_llama2c(path);
-  const LlamaConfig& c = w.config;
-  EXPECT_EQ(c.dim, 128);
-  EXPECT_EQ(c.hidden_dim, 352);
-  EXPECT_EQ(c.n_layers, 5);
-  EXPECT_EQ(c.n_heads, 8);
-  EXPECT_EQ(c.n_kv_heads, 4);
-  EXPECT_EQ(c.vocab_size, 105);
-  EXPECT_EQ(c.seq_len, 256);
-  EXPECT_TRUE(c.shared_classifier);
+  expect_config_and_shapes(w, kBabyLlama);
 
-  EXPECT_EQ(w.token_embedding.rows(), 105);
-  EXPECT_EQ(w.token_embedding.cols(), 128);
-  ASSERT_EQ(w.layers.size(), 5u);
-  for (const LlamaLayer& L : w.layers) {
-    EXPECT_EQ(L.wq.rows(), 128);
-    EXPECT_EQ(L.wq.cols(), 128);
-    EXPECT_EQ(L.wk.rows(), 64);
-    EXPECT_EQ(L.wk.cols(), 128);
-    EXPECT_EQ(L.wv.rows(), 64);
-    EXPECT_EQ(L.wo.rows(), 128);
-    EXPECT_EQ(L.w1.rows(), 352);
-    EXPECT_EQ(L.w1.cols(), 128);
-    EXPECT_EQ(L.w2.rows(), 128);
-    EXPECT_EQ(L.w2.cols(), 352);
-    EXPECT_EQ(L.w3.rows(), 352);
-    EXPECT_EQ(L.w3.cols(), 128);
-    EXPECT_EQ(L.rms_att.size(), 128);
-    EXPECT_EQ(L.rms_ffn.size(), 128);
-  }
-  EXPECT_EQ(w.rms_final.size(), 128);
-
-  const Layout lay(Header{128, 352, 5, 8, 4, 105, 256});
+  const Layout lay(kBabyLlama);
   EXPECT_EQ(w.layers[3].w2(127, 351), float_at(path, Layout::byte(lay.w2 + 3 * 128 * 352 + 127 * 352 + 351)));
   EXPECT_EQ(w.layers[1].wv(63, 0), float_at(path, Layout::byte(lay.wv + 1 * 64 * 128 + 63 * 128)));
   EXPECT_EQ(w.rms_final(127), float_at(path, Layout::byte(lay.rms_final + 127)));
@@ -324,7 +293,7 @@ TEST(Llama2c, ExpectedBytesMatchRealFiles) {
   s.dim = 64, s.hidden_dim = 172, s.n_layers = 5, s.n_heads = 8, s.n_kv_heads = 4, s.vocab_size = 512,
   s.seq_len = 512, s.shared_classifier = true;
   EXPECT_EQ(llama2c_expected_bytes(s), 1056540u);
-  EXPECT_EQ(llama2c_expected_bytes(s), Layout(Header{64, 172, 5, 8, 4, 512, 512}).bytes());
+  EXPECT_EQ(llama2c_expected_bytes(s), Layout(kStories260K).bytes());
 }
 
 // ---- synthetic checkpoints -----------------------------------------------------------
@@ -349,16 +318,9 @@ TEST(Llama2c, SyntheticSharedClassifierEveryValue) {
   const Layout lay(kTinyShared);
   ASSERT_EQ(lay.total, 1096);
   const std::string path = tmp.file("tiny.bin");
-  write_bytes(path, synthetic_bytes(kTinyShared, lay.total));
+  write_file(path, synthetic_bytes(kTinyShared, lay.total));
   const LlamaWeights w = load_llama2c(path);
-  EXPECT_EQ(w.config.dim, 8);
-  EXPECT_EQ(w.config.hidden_dim, 12);
-  EXPECT_EQ(w.config.n_layers, 2);
-  EXPECT_EQ(w.config.n_heads, 2);
-  EXPECT_EQ(w.config.n_kv_heads, 1);
-  EXPECT_EQ(w.config.vocab_size, 10);
-  EXPECT_EQ(w.config.seq_len, 4);
-  EXPECT_TRUE(w.config.shared_classifier);
+  expect_config_and_shapes(w, kTinyShared);
   expect_all_synthetic_values(w, lay);
 }
 
@@ -367,7 +329,7 @@ TEST(Llama2c, SyntheticSeparateClassifierEveryValue) {
   const Layout lay(kTinySeparate);
   ASSERT_EQ(lay.total, 1096 + 80);
   const std::string path = tmp.file("tiny-wcls.bin");
-  write_bytes(path, synthetic_bytes(kTinySeparate, lay.total));
+  write_file(path, synthetic_bytes(kTinySeparate, lay.total));
   const LlamaWeights w = load_llama2c(path);
   EXPECT_EQ(w.config.vocab_size, 10);  // |vocab_size|
   EXPECT_FALSE(w.config.shared_classifier);
@@ -379,27 +341,27 @@ TEST(Llama2c, SyntheticLinearLayersOrderAndValues) {
   TempDir tmp;
   const Layout lay(kTinyShared);
   const std::string path = tmp.file("tiny.bin");
-  write_bytes(path, synthetic_bytes(kTinyShared, lay.total));
+  write_file(path, synthetic_bytes(kTinyShared, lay.total));
   const std::vector<NamedMatrix> lin = llama_linear_layers(load_llama2c(path));
   ASSERT_EQ(lin.size(), 14u);
+  // Order q, k, v, o, gate (w1), up (w3), down (w2); dim 8, kv_dim 4, hidden 12.
+  struct Linear {
+    const char* suffix;
+    int64_t first;  // the tensor's offset in layer 0
+    int64_t rows, cols;
+  };
+  const Linear order[7] = {{"self_attn.q_proj", lay.wq, 8, 8}, {"self_attn.k_proj", lay.wk, 4, 8},
+                           {"self_attn.v_proj", lay.wv, 4, 8}, {"self_attn.o_proj", lay.wo, 8, 8},
+                           {"mlp.gate_proj", lay.w1, 12, 8},   {"mlp.up_proj", lay.w3, 12, 8},
+                           {"mlp.down_proj", lay.w2, 8, 12}};
   for (int64_t l = 0; l < 2; ++l) {
-    const std::string p = "model.layers." + std::to_string(l) + ".";
-    const NamedMatrix* m = &lin[static_cast<size_t>(l * 7)];
-    EXPECT_EQ(m[0].name, p + "self_attn.q_proj.weight");
-    expect_matrix_at(m[0].w, lay.wq + l * 64, 8, 8, m[0].name);
-    EXPECT_EQ(m[1].name, p + "self_attn.k_proj.weight");
-    expect_matrix_at(m[1].w, lay.wk + l * 32, 4, 8, m[1].name);
-    EXPECT_EQ(m[2].name, p + "self_attn.v_proj.weight");
-    expect_matrix_at(m[2].w, lay.wv + l * 32, 4, 8, m[2].name);
-    EXPECT_EQ(m[3].name, p + "self_attn.o_proj.weight");
-    expect_matrix_at(m[3].w, lay.wo + l * 64, 8, 8, m[3].name);
-    EXPECT_EQ(m[4].name, p + "mlp.gate_proj.weight");
-    expect_matrix_at(m[4].w, lay.w1 + l * 96, 12, 8, m[4].name);
-    EXPECT_EQ(m[5].name, p + "mlp.up_proj.weight");
-    expect_matrix_at(m[5].w, lay.w3 + l * 96, 12, 8, m[5].name);
-    EXPECT_EQ(m[6].name, p + "mlp.down_proj.weight");
-    expect_matrix_at(m[6].w, lay.w2 + l * 96, 8, 12, m[6].name);
-    for (int k = 0; k < 7; ++k) EXPECT_EQ(m[k].repeat, 1);
+    for (int64_t k = 0; k < 7; ++k) {
+      const Linear& want = order[k];
+      const NamedMatrix& m = lin[static_cast<size_t>(l * 7 + k)];
+      EXPECT_EQ(m.name, "model.layers." + std::to_string(l) + "." + want.suffix + ".weight");
+      expect_matrix_at(m.w, want.first + l * want.rows * want.cols, want.rows, want.cols, m.name);
+      EXPECT_EQ(m.repeat, 1) << m.name;
+    }
   }
 }
 
@@ -410,7 +372,7 @@ TEST(Llama2c, TruncatedFileReportsBothByteCounts) {
     std::vector<unsigned char> bytes = synthetic_bytes(h, lay.total);
     bytes.resize(bytes.size() - 4);
     const std::string path = tmp.file("truncated.bin");
-    write_bytes(path, bytes);
+    write_file(path, bytes);
     const std::string msg = load_error(path);
     EXPECT_NE(msg.find(path), std::string::npos) << msg;
     EXPECT_NE(msg.find(std::to_string(lay.bytes())), std::string::npos) << msg;
@@ -424,7 +386,7 @@ TEST(Llama2c, OversizedFileReportsBothByteCounts) {
     const Layout lay(h);
     const std::vector<unsigned char> bytes = synthetic_bytes(h, lay.total + 1);
     const std::string path = tmp.file("oversized.bin");
-    write_bytes(path, bytes);
+    write_file(path, bytes);
     const std::string msg = load_error(path);
     EXPECT_NE(msg.find(path), std::string::npos) << msg;
     EXPECT_NE(msg.find(std::to_string(lay.bytes())), std::string::npos) << msg;
@@ -437,7 +399,7 @@ TEST(Llama2c, SharedFileWithSharedFlagFlippedIsRejected) {
   TempDir tmp;
   const Layout lay(kTinyShared);
   const std::string path = tmp.file("flip.bin");
-  write_bytes(path, synthetic_bytes(kTinySeparate, lay.total));
+  write_file(path, synthetic_bytes(kTinySeparate, lay.total));
   const std::string msg = load_error(path);
   EXPECT_NE(msg.find(std::to_string(lay.bytes())), std::string::npos) << msg;
   EXPECT_NE(msg.find(std::to_string(Layout(kTinySeparate).bytes())), std::string::npos) << msg;
@@ -468,7 +430,7 @@ TEST(Llama2c, NonFiniteWeightNamesTheTensor) {
   for (const Case& c : cases) {
     std::vector<unsigned char> bytes = synthetic_bytes(kTinySeparate, lay.total);
     set_float(bytes, c.index, c.value);
-    write_bytes(path, bytes);
+    write_file(path, bytes);
     const std::string msg = load_error(path);
     EXPECT_NE(msg.find(c.tensor), std::string::npos) << msg;
     EXPECT_NE(msg.find(path), std::string::npos) << msg;
@@ -476,7 +438,7 @@ TEST(Llama2c, NonFiniteWeightNamesTheTensor) {
   // The q_proj case also reports the element index ([2, 3] of layer 1's 8x8 wq).
   std::vector<unsigned char> bytes = synthetic_bytes(kTinySeparate, lay.total);
   set_float(bytes, lay.wq + 1 * 64 + 2 * 8 + 3, nan);
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   const std::string msg = load_error(path);
   EXPECT_NE(msg.find("[2, 3]"), std::string::npos) << msg;
 }
@@ -489,7 +451,7 @@ TEST(Llama2c, NonFiniteFreqCisIsIgnored) {
   set_float(bytes, lay.freq_real, std::numeric_limits<float>::quiet_NaN());
   set_float(bytes, lay.freq_imag + 7, std::numeric_limits<float>::infinity());
   const std::string path = tmp.file("freq.bin");
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   const LlamaWeights w = load_llama2c(path);
   expect_all_synthetic_values(w, lay);
 }
@@ -499,7 +461,7 @@ std::string header_error(const TempDir& tmp, const Header& h, int64_t n_floats) 
   std::vector<unsigned char> bytes = header_bytes(h);
   bytes.resize(bytes.size() + 4 * static_cast<size_t>(n_floats), 0);
   const std::string path = tmp.file("bad.bin");
-  write_bytes(path, bytes);
+  write_file(path, bytes);
   const std::string msg = load_error(path);
   EXPECT_NE(msg.find(path), std::string::npos) << msg;
   return msg;
@@ -542,7 +504,7 @@ TEST(Llama2c, AbsurdHeadersAreRejectedWithoutAllocating) {
 TEST(Llama2c, TooSmallOrMissingFiles) {
   TempDir tmp;
   const std::string empty = tmp.file("empty.bin");
-  write_bytes(empty, {});
+  write_file(empty, "");
   std::string msg = load_error(empty);
   EXPECT_NE(msg.find(empty), std::string::npos) << msg;
   EXPECT_NE(msg.find("0 bytes"), std::string::npos) << msg;
@@ -550,14 +512,14 @@ TEST(Llama2c, TooSmallOrMissingFiles) {
   const std::string short_file = tmp.file("short.bin");
   std::vector<unsigned char> bytes = header_bytes(kTinyShared);
   bytes.resize(27);
-  write_bytes(short_file, bytes);
+  write_file(short_file, bytes);
   msg = load_error(short_file);
   EXPECT_NE(msg.find(short_file), std::string::npos) << msg;
   EXPECT_NE(msg.find("27 bytes"), std::string::npos) << msg;
 
   // Header only: the size check reports the expected count.
   const std::string header_only = tmp.file("header-only.bin");
-  write_bytes(header_only, header_bytes(kTinyShared));
+  write_file(header_only, header_bytes(kTinyShared));
   msg = load_error(header_only);
   EXPECT_NE(msg.find("28 bytes"), std::string::npos) << msg;
   EXPECT_NE(msg.find(std::to_string(Layout(kTinyShared).bytes())), std::string::npos) << msg;

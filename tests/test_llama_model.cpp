@@ -4,8 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
+#include <string>
 
 #include "llama_model.h"
 #include "test_support.h"
@@ -32,24 +31,28 @@ std::string greedy(const std::string& model_path, const std::string& tok_path, c
   return out;
 }
 
+// The greedy continuation of "Once upon a time" begins with `expect`.
+void expect_greedy_continuation(const std::string& model_path, const std::string& tok_path, int steps,
+                                const std::string& expect) {
+  const std::string got = greedy(model_path, tok_path, "Once upon a time", steps);
+  EXPECT_EQ(got.substr(0, expect.size()), expect) << got;
+}
+
 TEST(LlamaModel, Stories260KGreedyMatchesReference) {
   ITERA_REQUIRE_SHARED(model, "models/stories260K.bin");
   ITERA_REQUIRE_SHARED(tok, "models/tok512.bin");
-  const std::string expect =
-      "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw "
-      "a big, red ball. She wanted to play with it, but it was too high.";
-  const std::string got = greedy(model, tok, "Once upon a time", 60);
-  EXPECT_EQ(got.substr(0, expect.size()), expect) << got;
+  expect_greedy_continuation(model, tok, 60,
+                             "Once upon a time, there was a little girl named Lily. She loved to play outside in "
+                             "the park. One day, she saw a big, red ball. She wanted to play with it, but it was "
+                             "too high.");
 }
 
 TEST(LlamaModel, BabyLlamaGreedyMatchesReference) {
   ITERA_REQUIRE_SHARED(model, "models/babyllama-c128.bin");
   ITERA_REQUIRE_SHARED(tok, "models/tok105.bin");
-  const std::string expect =
-      "Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. One day, she "
-      "went to the park with her mommy and daddy.";
-  const std::string got = greedy(model, tok, "Once upon a time", 160);
-  EXPECT_EQ(got.substr(0, expect.size()), expect) << got;
+  expect_greedy_continuation(model, tok, 160,
+                             "Once upon a time, there was a little girl named Lily. She loved to play outside in "
+                             "the sunshine. One day, she went to the park with her mommy and daddy.");
 }
 
 // README: BOS, then the first stories joined by spaces (newlines replaced by spaces),
@@ -58,12 +61,9 @@ TEST(LlamaModel, Stories260KNegativeLogLikelihood) {
   ITERA_REQUIRE_SHARED(model_path, "models/stories260K.bin");
   ITERA_REQUIRE_SHARED(tok_path, "models/tok512.bin");
   ITERA_REQUIRE_SHARED(text_path, "text/tinystories-valid-part1.txt");
-  std::ifstream in(text_path);
-  std::stringstream ss;
-  ss << in.rdbuf();
   // Stories are separated by blank lines: newlines inside a story become spaces and
   // stories are joined by one space.
-  const std::string raw = ss.str().substr(0, 6000);
+  const std::string raw = testing::slurp(text_path).substr(0, 6000);
   std::string text;
   size_t start = 0;
   while (start < raw.size()) {

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
+
+#include "error.h"
 
 namespace itera::testing {
 
@@ -31,19 +34,59 @@ TempDir::~TempDir() {
 CliResult run_cli(const std::string& args) {
   TempDir tmp;
   const std::string out = tmp.file("stdout"), err = tmp.file("stderr");
-  const std::string cmd = std::string("'") + ITERA_CLI_PATH + "' " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
+  const std::string cmd =
+      shell_quote(ITERA_CLI_PATH) + " " + args + " >" + shell_quote(out) + " 2>" + shell_quote(err) + " </dev/null";
   const int status = std::system(cmd.c_str());
   CliResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
+}
+
+std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_file(const std::string& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  if (!out) ADD_FAILURE() << "could not write " << path;
+}
+
+void write_file(const std::string& path, const std::vector<unsigned char>& bytes) {
+  write_file(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+}
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+::testing::AssertionResult contains_all(const std::string& text, const std::vector<std::string>& parts) {
+  for (const auto& p : parts)
+    if (!contains(text, p)) return ::testing::AssertionFailure() << "missing '" << p << "' in: " << text;
+  return ::testing::AssertionSuccess();
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "expected itera::Error, got another exception: " << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "expected itera::Error; none thrown";
+  return {};
 }
 
 }  // namespace itera::testing

@@ -1,8 +1,14 @@
 #pragma once
-// Shared helpers for the test suite: where the shared data lives, and a way to
-// run the CLI and capture its output and exit status.
+// Shared helpers for the test suite: where the shared data lives, a way to run the
+// CLI and capture its output and exit status, temporary directories, whole-file
+// reads and writes, and checks on error messages. They use only the standard
+// library (not the project's own file or error helpers), so a test does not lean on
+// the code it tests.
 #include <cstdlib>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -30,8 +36,12 @@ struct CliResult {
   std::string err;  // stderr
 };
 
-// Runs the built `itera` binary with the given argument string (shell-quoted by the caller).
+// Runs the built `itera` binary with the given argument string (shell-quoted by the
+// caller, e.g. with shell_quote).
 CliResult run_cli(const std::string& args);
+
+// `s` as one shell word: in single quotes, an inner ' written as '\''.
+std::string shell_quote(const std::string& s);
 
 // A fresh, empty temporary directory, removed by the destructor.
 class TempDir {
@@ -46,5 +56,27 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// ---- files ----
+
+// The whole file, as bytes; "" when it cannot be read (callers check what they expect).
+std::string slurp(const std::string& path);
+
+// Writes `bytes` to `path`, replacing the file; a write that fails is a test failure
+// naming the path.
+void write_file(const std::string& path, std::string_view bytes);
+void write_file(const std::string& path, const std::vector<unsigned char>& bytes);
+
+// ---- text and errors ----
+
+bool contains(const std::string& hay, const std::string& needle);
+
+// Success when `text` holds every one of `parts`; else names the first missing part.
+::testing::AssertionResult contains_all(const std::string& text, const std::vector<std::string>& parts);
+
+// The message of the itera::Error that `f` throws. When `f` throws nothing, or
+// another exception, that is a test failure, and the result is "" (or the other
+// exception's message), so that checks on the message fail readably too.
+std::string error_of(const std::function<void()>& f);
 
 }  // namespace itera::testing

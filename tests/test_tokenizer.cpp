@@ -6,11 +6,9 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <limits>
 #include <map>
 #include <random>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +21,9 @@
 namespace {
 
 using itera::Tokenizer;
+using itera::testing::contains_all;
+using itera::testing::error_of;
+using itera::testing::slurp;
 
 // ---- an independent minimal reader of the file format ----
 struct RawVocab {
@@ -30,13 +31,6 @@ struct RawVocab {
   std::vector<float> scores;
   std::vector<std::string> pieces;  // every token in the file
 };
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 RawVocab read_raw(const std::string& path) {
   const std::string d = slurp(path);
@@ -125,18 +119,6 @@ std::vector<std::string> first_lines(const std::string& path, size_t n) {
   return lines;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const itera::Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected itera::Error";
-  return {};
-}
-
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
 // ---- loading ----
 
 TEST(TokenizerLoad, Tok512MatchesIndependentReader) {
@@ -180,18 +162,12 @@ TEST(TokenizerLoad, Tok105Loads) {
 
 TEST(TokenizerLoad, ShortFileNamesBothCounts) {
   ITERA_REQUIRE_SHARED(path, "models/tok512.bin");
-  const std::string msg = error_of([&] { Tokenizer::load(path, 600); });
-  EXPECT_TRUE(contains(msg, "512")) << msg;
-  EXPECT_TRUE(contains(msg, "600")) << msg;
-  EXPECT_TRUE(contains(msg, path)) << msg;
+  EXPECT_TRUE(contains_all(error_of([&] { Tokenizer::load(path, 600); }), {"512", "600", path}));
 }
 
 TEST(TokenizerLoad, LeftoverBytesNameBothCounts) {
   ITERA_REQUIRE_SHARED(path, "models/tok512.bin");
-  const std::string msg = error_of([&] { Tokenizer::load(path, 100); });
-  EXPECT_TRUE(contains(msg, "512")) << msg;
-  EXPECT_TRUE(contains(msg, "100")) << msg;
-  EXPECT_TRUE(contains(msg, "larger than the model")) << msg;
+  EXPECT_TRUE(contains_all(error_of([&] { Tokenizer::load(path, 100); }), {"512", "100", "larger than the model"}));
 }
 
 TEST(TokenizerLoad, MalformedFiles) {
@@ -205,7 +181,7 @@ TEST(TokenizerLoad, MalformedFiles) {
 
   // A token longer than max_token_length.
   write_tok(p, 5, base);
-  EXPECT_TRUE(contains(error_of([&] { Tokenizer::load(p, 4); }), "max_token_length")) << p;
+  EXPECT_TRUE(contains_all(error_of([&] { Tokenizer::load(p, 4); }), {"max_token_length"})) << p;
 
   // A negative length.
   {
@@ -216,7 +192,7 @@ TEST(TokenizerLoad, MalformedFiles) {
     out.write(reinterpret_cast<const char*>(&s), 4);
     out.write(reinterpret_cast<const char*>(&len), 4);
   }
-  EXPECT_TRUE(contains(error_of([&] { Tokenizer::load(p, 1); }), "negative")) << p;
+  EXPECT_TRUE(contains_all(error_of([&] { Tokenizer::load(p, 1); }), {"negative"})) << p;
 
   // An absurd length (past the end of the file).
   {
@@ -233,10 +209,10 @@ TEST(TokenizerLoad, MalformedFiles) {
   // Too short for the header, trailing garbage, missing file.
   write_tok(p, 6, {}, "");
   EXPECT_THROW(Tokenizer::load(p, 1), itera::Error);
-  { std::ofstream(p, std::ios::binary) << "ab"; }
+  itera::testing::write_file(p, "ab");
   EXPECT_THROW(Tokenizer::load(p, 1), itera::Error);
   write_tok(p, 6, base, "xyz");
-  EXPECT_TRUE(contains(error_of([&] { Tokenizer::load(p, 4); }), "3 bytes left")) << p;
+  EXPECT_TRUE(contains_all(error_of([&] { Tokenizer::load(p, 4); }), {"3 bytes left"})) << p;
   EXPECT_THROW(Tokenizer::load(dir.file("missing.bin"), 4), itera::Error);
 }
 
@@ -330,9 +306,8 @@ TEST(TokenizerEncode, ByteFallback) {
   ITERA_REQUIRE_SHARED(path105, "models/tok105.bin");
   const Tokenizer tok105 = Tokenizer::load(path105, 105);
   EXPECT_EQ(tok105.decode(tok105.encode(e_acute + euro, true, false)), e_acute + euro);
-  const std::string msg = error_of([&] { tok105.encode("ab" + grin, false, false); });
-  EXPECT_TRUE(contains(msg, "byte offset 2")) << msg;
-  EXPECT_TRUE(contains(msg, "outside the vocabulary")) << msg;
+  EXPECT_TRUE(contains_all(error_of([&] { tok105.encode("ab" + grin, false, false); }),
+                           {"byte offset 2", "outside the vocabulary"}));
   // 'a' + 3 = 100 is inside tok105's vocabulary but is not "<0x61>": still an error.
   itera::testing::TempDir dir;
   const std::string p = dir.file("t.bin");
@@ -340,7 +315,7 @@ TEST(TokenizerEncode, ByteFallback) {
   for (int i = 0; i < 100; ++i) small.emplace_back(-1.0f, "x" + std::to_string(i));
   write_tok(p, 6, small);
   const Tokenizer no_fallback = Tokenizer::load(p, 104);
-  EXPECT_TRUE(contains(error_of([&] { no_fallback.encode("a", false, false); }), "not \"<0x61>\""));
+  EXPECT_TRUE(contains_all(error_of([&] { no_fallback.encode("a", false, false); }), {"not \"<0x61>\""}));
 }
 
 TEST(TokenizerEncode, InvalidUtf8GivesOffset) {
@@ -358,9 +333,7 @@ TEST(TokenizerEncode, InvalidUtf8GivesOffset) {
       {"ok \xF0\x9F\x98", "byte offset 3"},      // truncated 4-byte
   };
   for (const auto& [text, where] : cases) {
-    const std::string msg = error_of([&] { tok.encode(text, true, false); });
-    EXPECT_TRUE(contains(msg, "UTF-8")) << msg;
-    EXPECT_TRUE(contains(msg, where)) << msg;
+    EXPECT_TRUE(contains_all(error_of([&] { tok.encode(text, true, false); }), {"UTF-8", where}));
   }
 }
 

@@ -4,9 +4,6 @@
 // topology files, and the `itera trace` CLI end to end.
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <functional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -28,37 +25,19 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::itera::testing::CliResult;
+using ::itera::testing::contains;
+using ::itera::testing::contains_all;
+using ::itera::testing::error_of;
 using ::itera::testing::run_cli;
+using ::itera::testing::shell_quote;
 using ::itera::testing::TempDir;
+using ::itera::testing::write_file;
 
 // ---- helpers -------------------------------------------------------------------------
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-
-void spit(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-// The message of the itera::Error that `f` throws ("" if none, so that the
-// contains() checks below fail with a readable message).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 // Expects parsing `text` (as "t.trace") to fail with a message holding every part.
 void expect_parse_error(const std::string& text, const std::vector<std::string>& parts) {
-  const std::string msg = error_of([&] { parse_trace(text, "t.trace"); });
-  EXPECT_FALSE(msg.empty()) << "no error for:\n" << text;
-  for (const auto& p : parts) EXPECT_TRUE(contains(msg, p)) << "missing '" << p << "' in: " << msg;
+  EXPECT_TRUE(contains_all(error_of([&] { parse_trace(text, "t.trace"); }), parts)) << "for:\n" << text;
 }
 
 // A trace text: the header, then the given lines (each gets a newline).
@@ -108,53 +87,41 @@ const std::vector<Shape> kStories = {
     {"model.layers.*.mlp.down_proj", 64, 172},
 };
 
+// Expects `got` to equal `want`, field by field so that a mismatch names the field.
+// TraceOp{name, kind, m, k, n, wbits, abits, group, rank, repeat, input, accumulate}.
+void expect_op(const TraceOp& got, const TraceOp& want) {
+  EXPECT_EQ(got.name, want.name);
+  EXPECT_EQ(got.kind, want.kind) << want.name;
+  EXPECT_EQ(got.m, want.m) << want.name;
+  EXPECT_EQ(got.k, want.k) << want.name;
+  EXPECT_EQ(got.n, want.n) << want.name;
+  EXPECT_EQ(got.wbits, want.wbits) << want.name;
+  EXPECT_EQ(got.abits, want.abits) << want.name;
+  EXPECT_EQ(got.group, want.group) << want.name;
+  EXPECT_EQ(got.rank, want.rank) << want.name;
+  EXPECT_EQ(got.repeat, want.repeat) << want.name;
+  EXPECT_EQ(got.input, want.input) << want.name;
+  EXPECT_EQ(got.accumulate, want.accumulate) << want.name;
+}
+
 // Checks that `ops` (from index i) hold the ops of one layer: a dense op when
-// `dense`, an lr pair when rank > 0, linked as the format requires.
+// `dense`, an lr pair when rank > 0, linked as the format requires. Activation
+// bits are not checked here (the callers check them).
 size_t expect_layer_ops(const std::vector<TraceOp>& ops, size_t i, const Shape& s, int m, int repeat, bool dense,
                         int rank, int wbits, int fbits, int group = 0, int fgroup = 0) {
-  if (dense) {
-    EXPECT_LT(i, ops.size());
-    if (i >= ops.size()) return i;
-    const TraceOp& d = ops[i++];
-    EXPECT_EQ(d.name, s.name);
-    EXPECT_EQ(d.kind, OpKind::Dense);
-    EXPECT_EQ(d.m, m);
-    EXPECT_EQ(d.k, s.cols);
-    EXPECT_EQ(d.n, s.rows);
-    EXPECT_EQ(d.wbits, wbits);
-    EXPECT_EQ(d.group, group);
-    EXPECT_EQ(d.rank, 0);
-    EXPECT_EQ(d.repeat, repeat);
-    EXPECT_EQ(d.input, "");
-    EXPECT_EQ(d.accumulate, "");
-  }
+  auto next_is = [&](TraceOp want) {
+    EXPECT_LT(i, ops.size()) << "no op for " << want.name;
+    if (i >= ops.size()) return false;
+    want.abits = ops[i].abits;
+    expect_op(ops[i++], want);
+    return true;
+  };
+  if (dense && !next_is({s.name, OpKind::Dense, m, s.cols, s.rows, wbits, 0, group, 0, repeat, "", ""})) return i;
   if (rank == 0) return i;
-  EXPECT_LT(i + 1, ops.size());
-  if (i + 1 >= ops.size()) return i;
-  const TraceOp& down = ops[i++];
-  const TraceOp& up = ops[i++];
-  EXPECT_EQ(down.name, s.name + ".lr_down");
-  EXPECT_EQ(down.kind, OpKind::LowRankDown);
-  EXPECT_EQ(down.m, m);
-  EXPECT_EQ(down.k, s.cols);
-  EXPECT_EQ(down.n, rank);
-  EXPECT_EQ(down.rank, rank);
-  EXPECT_EQ(down.wbits, fbits);
-  EXPECT_EQ(down.group, fgroup);
-  EXPECT_EQ(down.repeat, repeat);
-  EXPECT_EQ(down.input, "");
-  EXPECT_EQ(down.accumulate, "");
-  EXPECT_EQ(up.name, s.name + ".lr_up");
-  EXPECT_EQ(up.kind, OpKind::LowRankUp);
-  EXPECT_EQ(up.m, m);
-  EXPECT_EQ(up.k, rank);
-  EXPECT_EQ(up.n, s.rows);
-  EXPECT_EQ(up.rank, rank);
-  EXPECT_EQ(up.wbits, fbits);
-  EXPECT_EQ(up.group, fgroup);
-  EXPECT_EQ(up.repeat, repeat);
-  EXPECT_EQ(up.input, s.name + ".lr_down");
-  EXPECT_EQ(up.accumulate, dense ? s.name : "");
+  const std::string down = s.name + ".lr_down";
+  if (!next_is({down, OpKind::LowRankDown, m, s.cols, rank, fbits, 0, fgroup, rank, repeat, "", ""})) return i;
+  next_is({s.name + ".lr_up", OpKind::LowRankUp, m, rank, s.rows, fbits, 0, fgroup, rank, repeat, down,
+           dense ? s.name : ""});
   return i;
 }
 
@@ -185,21 +152,9 @@ TEST(TraceFormat, HandWrittenTraceRoundTripsByteForByte) {
   EXPECT_EQ(t.meta[1], std::make_pair(std::string("phase"), std::string("prefill")));
   EXPECT_EQ(t.meta[2], std::make_pair(std::string("flag"), std::string("")));
   ASSERT_EQ(t.ops.size(), 3u);
-  const TraceOp& up = t.ops[2];
-  EXPECT_EQ(up.name, "w.lr_up");
-  EXPECT_EQ(up.kind, OpKind::LowRankUp);
-  EXPECT_EQ(up.m, 16);
-  EXPECT_EQ(up.k, 8);
-  EXPECT_EQ(up.n, 96);
-  EXPECT_EQ(up.wbits, 3);
-  EXPECT_EQ(up.abits, 16);
-  EXPECT_EQ(up.group, 0);
-  EXPECT_EQ(up.rank, 8);
-  EXPECT_EQ(up.repeat, 2);
-  EXPECT_EQ(up.input, "w.lr_down");
-  EXPECT_EQ(up.accumulate, "w");
-  EXPECT_EQ(t.ops[0].group, 32);
-  EXPECT_EQ(t.ops[0].input, "");
+  expect_op(t.ops[0], {"w", OpKind::Dense, 16, 64, 96, 4, 8, 32, 0, 2, "", ""});
+  expect_op(t.ops[1], {"w.lr_down", OpKind::LowRankDown, 16, 64, 8, 16, 8, 0, 8, 2, "", ""});
+  expect_op(t.ops[2], {"w.lr_up", OpKind::LowRankUp, 16, 8, 96, 3, 16, 0, 8, 2, "w.lr_down", "w"});
   EXPECT_EQ(format_trace(t), kCanonical);
 }
 
@@ -363,16 +318,16 @@ TEST(TraceBuild, BadOptionsAreErrors) {
   auto error = [&](const std::string& method, const RankSpec& r, const PhaseSpec& p) {
     return error_of([&] { trace_from_catalog(m, false, method, method_options(4, 4), r, p); });
   };
-  EXPECT_TRUE(contains(error("itera", rank(65), decode(1)), "rank 65"));
-  EXPECT_TRUE(contains(error("rtn", rank(4), decode(1)), "takes no rank"));
-  EXPECT_TRUE(contains(error("nope", rank(4), decode(1)), "unknown method 'nope'"));
-  EXPECT_TRUE(contains(error("svd", rank(4), decode(0)), "--batch must be >= 1 (got 0)"));
-  EXPECT_TRUE(contains(error("svd", rank(4), prefill(0)), "--seq-len must be >= 1 (got 0)"));
+  EXPECT_TRUE(contains_all(error("itera", rank(65), decode(1)), {"rank 65"}));
+  EXPECT_TRUE(contains_all(error("rtn", rank(4), decode(1)), {"takes no rank"}));
+  EXPECT_TRUE(contains_all(error("nope", rank(4), decode(1)), {"unknown method 'nope'"}));
+  EXPECT_TRUE(contains_all(error("svd", rank(4), decode(0)), {"--batch must be >= 1 (got 0)"}));
+  EXPECT_TRUE(contains_all(error("svd", rank(4), prefill(0)), {"--seq-len must be >= 1 (got 0)"}));
   PhaseSpec p = decode(1);
   p.abits = 17;
-  EXPECT_TRUE(contains(error("svd", rank(4), p), "--abits = 17"));
-  EXPECT_TRUE(contains(error("svd", rank(4), prefill(65536, 65536)), "too large"));
-  EXPECT_TRUE(contains(error_of([&] { parse_phase("middle"); }), "allowed: prefill"));
+  EXPECT_TRUE(contains_all(error("svd", rank(4), p), {"--abits = 17"}));
+  EXPECT_TRUE(contains_all(error("svd", rank(4), prefill(65536, 65536)), {"too large"}));
+  EXPECT_TRUE(contains_all(error_of([&] { parse_phase("middle"); }), {"allowed: prefill"}));
 }
 
 // ---- from saved layers ---------------------------------------------------------------
@@ -410,9 +365,10 @@ TEST(TraceBuild, FromDecomposeSaveViaCli) {
   TempDir dir;
   const std::string save = dir.file("d.safetensors"), out = dir.file("d.trace");
   const CliResult d = run_cli("decompose --synthetic 96x80 --method itera --form compensated --rank 8 --bits 3 "
-                              "--factor-bits 5 --no-timing --save " + q(save));
+                              "--factor-bits 5 --no-timing --save " + shell_quote(save));
   ASSERT_EQ(d.exit_code, 0) << d.err;
-  const CliResult r = run_cli("trace --decomposition " + q(save) + " --phase decode --batch 3 -o " + q(out));
+  const CliResult r =
+      run_cli("trace --decomposition " + shell_quote(save) + " --phase decode --batch 3 -o " + shell_quote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const Trace t = read_trace(out);
   ASSERT_EQ(t.ops.size(), 3u);
@@ -520,22 +476,20 @@ TEST(TraceValidate, Shapes) {
 TEST(TraceValidate, BuiltTracesNameTheOpIndex) {
   Trace t = parse_trace(trace_text({kDense, kDown, kUp}), "t.trace");
   t.ops[1].n = 9;
-  const std::string msg = error_of([&] { validate_trace(t, "mine"); });
-  EXPECT_TRUE(contains(msg, "mine: op 2 'd.lr_down'")) << msg;
+  EXPECT_TRUE(contains_all(error_of([&] { validate_trace(t, "mine"); }), {"mine: op 2 'd.lr_down'"}));
   t = parse_trace(trace_text({kDense}), "t.trace");
   t.meta.emplace_back("bad", "has # hash");
-  EXPECT_TRUE(contains(error_of([&] { validate_trace(t, "mine"); }), "@bad")) << msg;
+  EXPECT_TRUE(contains_all(error_of([&] { validate_trace(t, "mine"); }), {"@bad"}));
   t.meta.back() = {"two words", "v"};
-  EXPECT_TRUE(contains(error_of([&] { validate_trace(t, "mine"); }), "bad metadata key"));
+  EXPECT_TRUE(contains_all(error_of([&] { validate_trace(t, "mine"); }), {"bad metadata key"}));
 }
 
 TEST(TraceValidate, ReadTraceNamesTheFile) {
   TempDir dir;
   const std::string path = dir.file("bad.trace");
-  spit(path, trace_text({kDense, "x dense 4 64 32 4 8 0 0 2 - -", "x dense 4 64 32 4 8 0 0 2 - -"}));
-  const std::string msg = error_of([&] { read_trace(path); });
-  EXPECT_TRUE(contains(msg, path + ":4:")) << msg;
-  EXPECT_TRUE(contains(error_of([&] { read_trace(dir.file("missing.trace")); }), "missing.trace"));
+  write_file(path, trace_text({kDense, "x dense 4 64 32 4 8 0 0 2 - -", "x dense 4 64 32 4 8 0 0 2 - -"}));
+  EXPECT_TRUE(contains_all(error_of([&] { read_trace(path); }), {path + ":4:"}));
+  EXPECT_TRUE(contains_all(error_of([&] { read_trace(dir.file("missing.trace")); }), {"missing.trace"}));
 }
 
 // ---- SCALE-Sim topologies ------------------------------------------------------------
@@ -543,41 +497,23 @@ TEST(TraceValidate, ReadTraceNamesTheFile) {
 TEST(TraceScaleSim, GemmTopologyWithTrailingCommasAndSpaces) {
   TempDir dir;
   const std::string path = dir.file("gemm.csv");
-  spit(path,
-       "Layer Name, M, N, K,\n"
-       "QKT ,  1024 , 1000, 64 ,\r\n"
-       "\n"
-       "Test 1, 10, 20, 30,\n"
-       "Linear1,7,5,3\n");
+  write_file(path,
+             "Layer Name, M, N, K,\n"
+             "QKT ,  1024 , 1000, 64 ,\r\n"
+             "\n"
+             "Test 1, 10, 20, 30,\n"
+             "Linear1,7,5,3\n");
   const Trace t = read_scalesim_topology(path);
   ASSERT_EQ(t.ops.size(), 3u);
-  // SCALE-Sim: M x K times K x N.
-  EXPECT_EQ(t.ops[0].name, "QKT");
-  EXPECT_EQ(t.ops[0].m, 1024);
-  EXPECT_EQ(t.ops[0].n, 1000);
-  EXPECT_EQ(t.ops[0].k, 64);
-  EXPECT_EQ(t.ops[1].name, "Test_1");
-  EXPECT_EQ(t.ops[1].m, 10);
-  EXPECT_EQ(t.ops[1].n, 20);
-  EXPECT_EQ(t.ops[1].k, 30);
-  EXPECT_EQ(t.ops[2].m, 7);
-  EXPECT_EQ(t.ops[2].n, 5);
-  EXPECT_EQ(t.ops[2].k, 3);
-  for (const auto& op : t.ops) {
-    EXPECT_EQ(op.kind, OpKind::Dense);
-    EXPECT_EQ(op.wbits, 8);
-    EXPECT_EQ(op.abits, 8);
-    EXPECT_EQ(op.group, 0);
-    EXPECT_EQ(op.rank, 0);
-    EXPECT_EQ(op.repeat, 1);
-    EXPECT_EQ(op.input, "");
-    EXPECT_EQ(op.accumulate, "");
-  }
+  // SCALE-Sim: M x K times K x N; dense 8-bit ops, per-channel scales, no repeat or links.
+  expect_op(t.ops[0], {"QKT", OpKind::Dense, 1024, 64, 1000, 8, 8, 0, 0, 1, "", ""});
+  expect_op(t.ops[1], {"Test_1", OpKind::Dense, 10, 30, 20, 8, 8, 0, 0, 1, "", ""});
+  expect_op(t.ops[2], {"Linear1", OpKind::Dense, 7, 3, 5, 8, 8, 0, 0, 1, "", ""});
   EXPECT_EQ(t.total_macs(), int64_t{1024} * 1000 * 64 + 10 * 20 * 30 + 7 * 5 * 3);
   EXPECT_EQ(parse_trace(format_trace(t), "x"), t);
 
   // The scale-sim-v2 gpt2.csv style: "Layer,M,N,K", no trailing commas, any case.
-  spit(path, "layer,m,n,k\nfc,2,3,4\n");
+  write_file(path, "layer,m,n,k\nfc,2,3,4\n");
   const Trace u = read_scalesim_topology(path);
   ASSERT_EQ(u.ops.size(), 1u);
   EXPECT_EQ(u.ops[0].macs(), 24);
@@ -587,10 +523,8 @@ TEST(TraceScaleSim, ErrorsNameTheLine) {
   TempDir dir;
   const std::string path = dir.file("bad.csv");
   auto expect_error = [&](const std::string& text, const std::vector<std::string>& parts) {
-    spit(path, text);
-    const std::string msg = error_of([&] { read_scalesim_topology(path); });
-    EXPECT_FALSE(msg.empty()) << text;
-    for (const auto& p : parts) EXPECT_TRUE(contains(msg, p)) << "missing '" << p << "' in: " << msg;
+    write_file(path, text);
+    EXPECT_TRUE(contains_all(error_of([&] { read_scalesim_topology(path); }), parts)) << "for:\n" << text;
   };
   expect_error("Layer name, IFMAP Height, IFMAP Width, Filter Height,\nconv1, 1, 2, 3,\n",
                {path + ":1:", "bad header", "expected 'Layer Name, M, N, K,'"});
@@ -608,7 +542,7 @@ TEST(TraceCli, DecodeTraceOfACatalogShape) {
   TempDir dir;
   const std::string out = dir.file("s.trace");
   const CliResult r =
-      run_cli("trace --shape stories260k --method itera --rank 8 --phase decode --batch 2 -o " + q(out));
+      run_cli("trace --shape stories260k --method itera --rank 8 --phase decode --batch 2 -o " + shell_quote(out));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "14 ops")) << r.out;
   const Trace t = read_trace(out);
@@ -640,7 +574,7 @@ TEST(TraceCli, BadInputFailsAndLeavesNoFile) {
       {"--phase decode", "give exactly one source"},
       {ok + "--decomposition x.safetensors --phase decode", "give exactly one source"},
       {"--decomposition x.safetensors --method svd --phase decode", "--method applies only with --shape"},
-      {"--decomposition " + q(dir.file("none.safetensors")) + " --phase decode", "none.safetensors"},
+      {"--decomposition " + shell_quote(dir.file("none.safetensors")) + " --phase decode", "none.safetensors"},
       {"--shape nope --rank 8 --phase decode", "unknown shape 'nope'"},
       {"--shape stories260k --rank 65 --phase decode", "rank 65"},
       {"--shape stories260k --phase decode", "needs --rank"},
@@ -648,7 +582,7 @@ TEST(TraceCli, BadInputFailsAndLeavesNoFile) {
       {ok + "--phase decode --factor-bits 9", "--factor-bits = 9"},
   };
   for (const auto& [args, message] : cases) {
-    const CliResult r = run_cli("trace " + args + " -o " + q(out));
+    const CliResult r = run_cli("trace " + args + " -o " + shell_quote(out));
     EXPECT_EQ(r.exit_code, 1) << args << "\n" << r.err;
     EXPECT_TRUE(contains(r.err, "itera trace: error: ")) << args << "\n" << r.err;
     EXPECT_TRUE(contains(r.err, message)) << "missing '" << message << "' for " << args << "\n" << r.err;

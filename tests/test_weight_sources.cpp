@@ -3,8 +3,6 @@
 // safetensors (F32, F16, BF16; single file and sharded with an index).
 #include <gtest/gtest.h>
 
-#include <fstream>
-
 #include <nlohmann/json.hpp>
 
 #include "half.h"
@@ -33,7 +31,7 @@ void write_shards(const std::vector<NamedMatrix>& layers, DType dtype, const Tem
   writers[0].add_matrix("model.norm.weight", Matrix::Ones(1, 4), dtype);
   index["weight_map"]["model.norm.weight"] = "model-00001.safetensors";
   for (int s = 0; s < shards; ++s) writers[static_cast<size_t>(s)].write(dir.file("model-0000" + std::to_string(s + 1) + ".safetensors"));
-  std::ofstream(dir.file("model.safetensors.index.json")) << index.dump();
+  testing::write_file(dir.file("model.safetensors.index.json"), index.dump());
 }
 
 TEST(WeightSources, SafetensorsExportOfStories260KMatchesCheckpoint) {
