@@ -21,12 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-std::string contents(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+std::string contents(const std::string& path) { return testing::slurp(path); }
 
 TEST(FileIo, ASymlinkIsFollowedAndStaysALink) {
   TempDir dir;

@@ -25,27 +25,12 @@ namespace {
 using testing::run_cli;
 using testing::TempDir;
 
-void put(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+using testing::contains;
+using testing::error_of;
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+void put(const std::string& path, const std::string& text) { testing::write_file(path, text); }
 
-// The message of the itera::Error `f` throws ("" when it does not throw).
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool has(const std::string& text, const std::string& part) { return contains(text, part); }
 
 // ---- HF config.json ---------------------------------------------------------------
 
@@ -90,7 +75,7 @@ TEST(Hardening, NonFiniteLogitsAreAnError) {
 
 // `file` with `from` replaced by `to` in its safetensors JSON header (length prefix fixed).
 void edit_header(const std::string& file, const std::string& from, const std::string& to) {
-  std::string bytes = read_all(file);
+  std::string bytes = testing::slurp(file);
   uint64_t len = 0;
   std::memcpy(&len, bytes.data(), 8);
   std::string header = bytes.substr(8, len);
@@ -116,7 +101,7 @@ TEST(Hardening, SavedDecompositionMetadataIsRangeCheckedNotTruncated) {
            {R"(\"method\":\"itera\")", R"(\"method\":\"bogus\")", "bogus"}}) {
     SCOPED_TRACE(key);
     const std::string copy = dir.file(key + ".safetensors");
-    put(copy, read_all(saved));
+    put(copy, testing::slurp(saved));
     edit_header(copy, from, to);
     const std::string m = error_of([&] { load_compressed(copy); });
     EXPECT_TRUE(has(m, key)) << m;
