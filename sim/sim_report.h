@@ -69,11 +69,40 @@ struct SimReport {
 SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const hw::SimRun& run,
                            hw::Fidelity fidelity);
 
+// The forms of the report, generated from its fields (report_fields.h).
 std::string sim_table(const SimReport& r, bool timing);
 nlohmann::json sim_json(const SimReport& r);
 // SCALE-Sim's COMPUTE_REPORT.csv / BANDWIDTH_REPORT.csv columns first, in its order,
 // then ours. Bandwidths are bytes per cycle.
 std::string compute_report_csv(const SimReport& r);
 std::string bandwidth_report_csv(const SimReport& r);
+
+// The report read back from sim_json()'s output; throws itera::Error naming the key of a
+// figure that is missing or of the wrong type. What the JSON does not hold stays empty
+// (config_text, dram_bursts, row_hits, wall_seconds, simulated_cycles), and period_ns is
+// the report's latency over its cycles (1000 / clock_mhz when it has none).
+SimReport sim_report_from_json(const nlohmann::json& json);
+// The same without the layers (only the totals are read).
+SimReport sim_totals_from_json(const nlohmann::json& json);
+
+// The columns of the forms, each a field of layer_fields() by key.
+struct TableColumn {
+  const char* key;
+  const char* header;
+  int width;
+  bool left = false;          // left-aligned (default: right)
+  const char* format = "{}";  // the cell's text (fmt) before it is padded to `width`
+  size_t max_chars = 0;       // > 0: longer text is cut to max_chars - 1 characters and '~'
+};
+struct CsvColumn {
+  const char* key;
+  const char* header;  // the cell's text is the field's format
+};
+const std::vector<TableColumn>& sim_table_columns();
+const std::vector<CsvColumn>& compute_report_columns();    // after LayerID (the layer's index)
+const std::vector<CsvColumn>& bandwidth_report_columns();  // after LayerID
+// The table's summary lines: text with "{key}" or "{key:spec}" (fmt) for the fields of
+// total_fields().
+const std::vector<std::string>& sim_summary_lines();
 
 }  // namespace itera

@@ -198,7 +198,7 @@ void run_workers(const std::vector<size_t>& pending, const std::vector<PointFile
     ++done;
     const PointResult& r = results[index];
     std::cout << fmt::format("[{}/{}] point {:0{}} {}: {}\n", done, pending.size(), index, width, spec.label(index),
-                             r.ok ? r.metrics[0] + " cycles" : "error: " + r.error)
+                             r.ok ? fmt::format("{} cycles", r.report.total_cycles) : "error: " + r.error)
               << std::flush;
   };
   try {
@@ -251,106 +251,148 @@ void run_workers(const std::vector<size_t>& pending, const std::vector<PointFile
   }
 }
 
-}  // namespace
-
-int run_sweep(const std::vector<std::string>& args) {
+// The command line.
+struct SweepOptions {
   std::string sweep_path, out_dir, trace_override, fidelity_override;
   int jobs = 1;
+};
+
+// A sweep resolved from its options and file: nothing written yet.
+struct SweepPlan {
+  SweepSpec spec;
+  std::string sweep_path, out_dir, points_dir, trace_path, fidelity;
+  std::string trace_hash;  // FNV-1a-64 of the trace file, in each point's config header
+  int jobs = 1;
+  size_t points = 0;
+  int width = 4;  // digits of a point's file name
+};
+
+// The design points: their files, results so far, and which still need a worker.
+struct PointSet {
+  std::vector<PointFiles> files;
+  std::vector<PointResult> results;
+  std::vector<size_t> pending;
+  size_t reused = 0;
+};
+
+// Reads and checks the options; false when --help was printed.
+bool parse_sweep_options(const std::vector<std::string>& args, SweepOptions& o) {
   po::options_description desc("itera sweep options");
   // clang-format off
   desc.add_options()
-    ("sweep", po::value(&sweep_path), "required: the sweep file (YAML: trace, base, fidelity, grid)")
-    ("out", po::value(&out_dir), "required: output directory (created): points/NNNN.{yaml,json,err}, results.csv")
-    ("jobs,j", po::value(&jobs)->default_value(1), "worker processes at once (>= 1)")
-    ("trace", po::value(&trace_override), "the trace to simulate (overrides the sweep file's 'trace')")
-    ("fidelity", po::value(&fidelity_override), "fast | cycle (overrides the sweep file's; default fast)");
+    ("sweep", po::value(&o.sweep_path), "required: the sweep file (YAML: trace, base, fidelity, grid)")
+    ("out", po::value(&o.out_dir), "required: output directory (created): points/NNNN.{yaml,json,err}, results.csv")
+    ("jobs,j", po::value(&o.jobs)->default_value(1), "worker processes at once (>= 1)")
+    ("trace", po::value(&o.trace_override), "the trace to simulate (overrides the sweep file's 'trace')")
+    ("fidelity", po::value(&o.fidelity_override), "fast | cycle (overrides the sweep file's; default fast)");
   // clang-format on
   po::variables_map vm;
-  if (!parse_options("sweep", kUsage, desc, args, vm)) return 0;
-  if (sweep_path.empty()) throw Error("missing --sweep FILE.yaml; see 'itera sweep --help'");
-  if (out_dir.empty()) throw Error("missing --out DIR; see 'itera sweep --help'");
-  if (jobs < 1) throw Error(fmt::format("--jobs must be >= 1 (got {})", jobs));
-  if (!fidelity_override.empty()) hw::parse_fidelity(fidelity_override);  // names the allowed values
+  if (!parse_options("sweep", kUsage, desc, args, vm)) return false;
+  if (o.sweep_path.empty()) throw Error("missing --sweep FILE.yaml; see 'itera sweep --help'");
+  if (o.out_dir.empty()) throw Error("missing --out DIR; see 'itera sweep --help'");
+  if (o.jobs < 1) throw Error(fmt::format("--jobs must be >= 1 (got {})", o.jobs));
+  if (!o.fidelity_override.empty()) hw::parse_fidelity(o.fidelity_override);  // names the allowed values
+  return true;
+}
 
-  const SweepSpec spec = sweep::load_sweep_spec(sweep_path);
-  const std::string trace_path = trace_override.empty() ? spec.trace : trace_override;
-  if (trace_path.empty())
+// The sweep file, trace and fidelity; every error in them is raised here.
+SweepPlan resolve_sweep(const SweepOptions& o) {
+  SweepPlan plan;
+  plan.spec = sweep::load_sweep_spec(o.sweep_path);
+  plan.sweep_path = o.sweep_path;
+  plan.out_dir = o.out_dir;
+  plan.jobs = o.jobs;
+  plan.trace_path = o.trace_override.empty() ? plan.spec.trace : o.trace_override;
+  if (plan.trace_path.empty())
     throw Error(
-        fmt::format("{}: no trace to simulate: give 'trace: FILE' in the sweep file or --trace FILE", sweep_path));
-  const std::string fidelity = !fidelity_override.empty() ? fidelity_override
-                               : !spec.fidelity.empty()   ? spec.fidelity
-                                                          : "fast";
+        fmt::format("{}: no trace to simulate: give 'trace: FILE' in the sweep file or --trace FILE", o.sweep_path));
+  plan.fidelity = !o.fidelity_override.empty() ? o.fidelity_override
+                  : !plan.spec.fidelity.empty() ? plan.spec.fidelity
+                                                : "fast";
   // Read the trace once here, so that a bad trace is one error and not one per point.
-  const std::string trace_text = read_file(trace_path);
-  read_workload(trace_path);
-  const std::string trace_hash = fmt::format("{:016x}", stable_hash(trace_text));
+  const std::string trace_text = read_file(plan.trace_path);
+  read_workload(plan.trace_path);
+  plan.trace_hash = fmt::format("{:016x}", stable_hash(trace_text));
+  plan.points = plan.spec.point_count();
+  plan.width = std::max(4, digits(plan.points - 1));
+  plan.points_dir = (fs::path(o.out_dir) / "points").string();
+  return plan;
+}
 
-  const size_t n = spec.point_count();
-  const int width = std::max(4, digits(n - 1));
-  const std::string points_dir = (fs::path(out_dir) / "points").string();
-  {
-    std::error_code ec;
-    fs::create_directories(points_dir, ec);
-    if (ec) throw Error(fmt::format("cannot create the directory '{}': {}", points_dir, ec.message()));
-  }
-
-  // Write every point's config; reuse the points whose report matches an unchanged config.
-  std::vector<PointFiles> files(n);
-  std::vector<PointResult> results(n);
-  std::vector<size_t> pending;
-  size_t reused = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const std::string stem = (fs::path(points_dir) / fmt::format("{:0{}}", i, width)).string();
-    files[i] = {stem + ".yaml", stem + ".json", stem + ".err"};
-    const std::string header = fmt::format(
-        "# itera sweep design point: {}\n"
-        "# trace FNV-1a-64 {}, fidelity {}: {} is reused only while this file is unchanged\n",
-        one_line(spec.label(i)), trace_hash, fidelity, fs::path(files[i].json).filename().string());
-    const std::string config = sweep::point_config_yaml(spec, i, header);
-    if (exists(files[i].json) && exists(files[i].yaml)) {
-      std::string stored;
-      try {
-        stored = read_file(files[i].yaml);
-      } catch (const Error&) {
-      }
-      if (stored == config) {
-        results[i] = read_result(files[i].json);
-        if (results[i].ok) {
-          ++reused;
-          continue;
-        }
-      }
-    }
-    // The stale report goes first: a report is never left beside a config it did not come from.
-    remove_file(files[i].json);
-    remove_file(files[i].err);
-    write_file_atomic(files[i].yaml, config);
+// The point's result when its report was made from exactly `config`; !ok otherwise.
+PointResult reusable_result(const PointFiles& files, const std::string& config) {
+  if (exists(files.json) && exists(files.yaml)) {
+    std::string stored;
     try {
-      parse_accel_config(config, files[i].yaml);
-    } catch (const Error& e) {
-      results[i].ok = false;
-      results[i].error = e.what();
-      std::cout << fmt::format("point {:0{}} {}: error: {}\n", i, width, spec.label(i), results[i].error);
-      continue;
+      stored = read_file(files.yaml);
+    } catch (const Error&) {
     }
-    pending.push_back(i);
+    if (stored == config) return read_result(files.json);
   }
+  return PointResult();
+}
 
+// Writes point i's config (unless its report can be reused) and queues it for a worker.
+void prepare_point(const SweepPlan& plan, size_t i, PointSet& points) {
+  const std::string stem = (fs::path(plan.points_dir) / fmt::format("{:0{}}", i, plan.width)).string();
+  const PointFiles& files = points.files[i] = {stem + ".yaml", stem + ".json", stem + ".err"};
+  const std::string header = fmt::format(
+      "# itera sweep design point: {}\n"
+      "# trace FNV-1a-64 {}, fidelity {}: {} is reused only while this file is unchanged\n",
+      one_line(plan.spec.label(i)), plan.trace_hash, plan.fidelity, fs::path(files.json).filename().string());
+  const std::string config = sweep::point_config_yaml(plan.spec, i, header);
+  PointResult& result = points.results[i] = reusable_result(files, config);
+  if (result.ok) {
+    ++points.reused;
+    return;
+  }
+  // The stale report goes first: a report is never left beside a config it did not come from.
+  remove_file(files.json);
+  remove_file(files.err);
+  write_file_atomic(files.yaml, config);
+  try {
+    parse_accel_config(config, files.yaml);
+  } catch (const Error& e) {
+    result.ok = false;
+    result.error = e.what();
+    std::cout << fmt::format("point {:0{}} {}: error: {}\n", i, plan.width, plan.spec.label(i), result.error);
+    return;
+  }
+  points.pending.push_back(i);
+}
+
+// Creates DIR/points and writes every point's config; reuses the points whose report
+// matches an unchanged config.
+PointSet prepare_points(const SweepPlan& plan) {
+  std::error_code ec;
+  fs::create_directories(plan.points_dir, ec);
+  if (ec) throw Error(fmt::format("cannot create the directory '{}': {}", plan.points_dir, ec.message()));
+  PointSet points;
+  points.files.resize(plan.points);
+  points.results.resize(plan.points);
+  for (size_t i = 0; i < plan.points; ++i) prepare_point(plan, i, points);
+  return points;
+}
+
+void print_plan(const SweepPlan& plan, const PointSet& points) {
+  const size_t n = plan.points;
   std::string shape;
-  for (const sweep::GridAxis& a : spec.grid)
+  for (const sweep::GridAxis& a : plan.spec.grid)
     shape += fmt::format("{}{} {}", shape.empty() ? "" : " x ", a.values.size(), a.key);
-  std::cout << fmt::format("sweep {}: {} point{} ({}), trace {}, fidelity {}\n", sweep_path, n, n == 1 ? "" : "s",
-                           shape, trace_path, fidelity);
-  std::cout << fmt::format("{} reused from {}, {} to simulate ({} worker{} at a time)\n", reused, points_dir,
-                           pending.size(), jobs, jobs == 1 ? "" : "s")
+  std::cout << fmt::format("sweep {}: {} point{} ({}), trace {}, fidelity {}\n", plan.sweep_path, n,
+                           n == 1 ? "" : "s", shape, plan.trace_path, plan.fidelity);
+  std::cout << fmt::format("{} reused from {}, {} to simulate ({} worker{} at a time)\n", points.reused,
+                           plan.points_dir, points.pending.size(), plan.jobs, plan.jobs == 1 ? "" : "s")
             << std::flush;
+}
 
-  const std::vector<std::string> base_args = {"itera", "simulate", "--trace=" + trace_path, "--no-timing",
-                                              "--fidelity=" + fidelity};
-  run_workers(pending, files, base_args, jobs, spec, width, results);
-
-  const std::string csv_path = (fs::path(out_dir) / "results.csv").string();
-  write_file_atomic(csv_path, sweep::results_csv(spec, results));
+// Writes results.csv and prints the summary and the best points; throws when every
+// point failed.
+void write_outputs(const SweepPlan& plan, const PointSet& points) {
+  const size_t n = plan.points;
+  const std::vector<PointResult>& results = points.results;
+  const std::string csv_path = (fs::path(plan.out_dir) / "results.csv").string();
+  write_file_atomic(csv_path, sweep::results_csv(plan.spec, results));
 
   size_t failed = 0;
   size_t first_failed = n;
@@ -359,14 +401,28 @@ int run_sweep(const std::vector<std::string>& args) {
       ++failed;
       first_failed = std::min(first_failed, i);
     }
-  std::cout << fmt::format("\n{} point{}: {} simulated, {} reused, {} failed\n", n, n == 1 ? "" : "s", pending.size(),
-                           reused, failed);
-  const std::string best = sweep::best_points_table(spec, results);
+  std::cout << fmt::format("\n{} point{}: {} simulated, {} reused, {} failed\n", n, n == 1 ? "" : "s",
+                           points.pending.size(), points.reused, failed);
+  const std::string best = sweep::best_points_table(plan.spec, results);
   if (!best.empty()) std::cout << "\n" << best;
   std::cout << "\nresults: " << csv_path << "\n" << std::flush;
   if (failed == n)
     throw Error(fmt::format("all {} point{} failed; point {} ({}): {}", n, n == 1 ? "" : "s", first_failed,
-                            spec.label(first_failed), results[first_failed].error));
+                            plan.spec.label(first_failed), results[first_failed].error));
+}
+
+}  // namespace
+
+int run_sweep(const std::vector<std::string>& args) {
+  SweepOptions options;
+  if (!parse_sweep_options(args, options)) return 0;
+  const SweepPlan plan = resolve_sweep(options);
+  PointSet points = prepare_points(plan);
+  print_plan(plan, points);
+  const std::vector<std::string> base_args = {"itera", "simulate", "--trace=" + plan.trace_path, "--no-timing",
+                                              "--fidelity=" + plan.fidelity};
+  run_workers(points.pending, points.files, base_args, plan.jobs, plan.spec, plan.width, points.results);
+  write_outputs(plan, points);
   return 0;
 }
 

@@ -4,17 +4,9 @@
 
 #include <algorithm>
 
-#include "error.h"
-
 namespace itera::sweep {
 
 namespace {
-
-std::string format_number(const nlohmann::json& v) {
-  if (v.is_number_unsigned()) return fmt::format("{}", v.get<uint64_t>());
-  if (v.is_number_integer()) return fmt::format("{}", v.get<int64_t>());
-  return fmt::format("{:.6g}", v.get<double>());
-}
 
 std::string point_name(size_t index) { return std::to_string(index); }
 
@@ -27,19 +19,25 @@ const std::vector<std::string>& metric_keys() {
   return keys;
 }
 
+const std::vector<const TotalField*>& metric_fields() {
+  static const std::vector<const TotalField*> fields = [] {
+    std::vector<const TotalField*> out;
+    for (const std::string& key : metric_keys()) out.push_back(&total_field(key));
+    return out;
+  }();
+  return fields;
+}
+
 PointResult result_from_report(const nlohmann::json& report) {
   PointResult r;
-  if (!report.is_object()) throw Error("the simulate report is not a JSON object");
-  for (const std::string& key : metric_keys()) {
-    const auto it = report.find(key);
-    if (it == report.end() || !it->is_number()) throw Error(fmt::format("the simulate report has no number '{}'", key));
-    r.metrics.push_back(format_number(*it));
-  }
-  r.total_cycles = report["total_cycles"].get<double>();
-  r.latency_us = report["latency_us"].get<double>();
-  r.pe_utilization = report["pe_utilization"].get<double>();
+  r.report = sim_totals_from_json(report);
   r.ok = true;
   return r;
+}
+
+std::string metric_text(const TotalField& field, const SimReport& report) {
+  const FieldValue v = field.get(report, report);
+  return format_value(v, field.kind == FieldKind::Real ? "{:.6g}" : "{}");
 }
 
 std::string csv_field(const std::string& s) {
@@ -56,7 +54,7 @@ std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& r
   std::string out = "point";
   for (const GridAxis& a : spec.grid) out += "," + csv_field(a.key);
   out += ",status";
-  for (const std::string& k : metric_keys()) out += "," + k;
+  for (const TotalField* f : metric_fields()) out += "," + csv_field(f->key);
   out += ",error\n";
   for (size_t i = 0; i < results.size(); ++i) {
     const PointResult& r = results[i];
@@ -64,7 +62,8 @@ std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& r
     const std::vector<size_t> c = spec.choice(i);
     for (size_t a = 0; a < spec.grid.size(); ++a) out += "," + csv_field(spec.grid[a].values[c[a]].text);
     out += r.ok ? ",ok" : ",error";
-    for (size_t m = 0; m < metric_keys().size(); ++m) out += "," + (r.ok ? r.metrics[m] : std::string());
+    for (const TotalField* f : metric_fields())
+      out += "," + (r.ok ? csv_field(metric_text(*f, r.report)) : std::string());
     out += "," + (r.ok ? std::string() : csv_field(r.error)) + "\n";
   }
   return out;
@@ -77,7 +76,8 @@ std::string best_points_table(const SweepSpec& spec, const std::vector<PointResu
   if (ok.empty()) return "";
   const size_t successful = ok.size();
   std::stable_sort(ok.begin(), ok.end(), [&](size_t a, size_t b) {
-    if (results[a].total_cycles != results[b].total_cycles) return results[a].total_cycles < results[b].total_cycles;
+    const int64_t ca = results[a].report.total_cycles, cb = results[b].report.total_cycles;
+    if (ca != cb) return ca < cb;
     return a < b;
   });
   ok.resize(std::min(ok.size(), count));
@@ -92,9 +92,9 @@ std::string best_points_table(const SweepSpec& spec, const std::vector<PointResu
     const std::vector<size_t> c = spec.choice(i);
     for (size_t a = 0; a < spec.grid.size(); ++a) row.push_back(spec.grid[a].values[c[a]].text);
     const PointResult& r = results[i];
-    row.push_back(r.metrics[0]);
-    row.push_back(fmt::format("{:.3f}", r.latency_us));
-    row.push_back(fmt::format("{:.1f}%", 100.0 * r.pe_utilization));
+    row.push_back(std::to_string(r.report.total_cycles));
+    row.push_back(fmt::format("{:.3f}", r.report.latency_us));
+    row.push_back(fmt::format("{:.1f}%", 100.0 * r.report.pe_utilization));
     rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size());

@@ -1,29 +1,36 @@
 #pragma once
 // The results of `itera sweep`: one row per design point (results.csv) and the table
 // of the best points. Both depend only on the sweep spec and the points' simulate
-// JSON reports, never on the job count or the order in which points finished.
+// JSON reports (read back through the report's fields, report_fields.h), never on the
+// job count or the order in which points finished.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "report_fields.h"
+#include "sim_report.h"
 #include "sweep_spec.h"
 
 namespace itera::sweep {
 
-// The simulate report figures results.csv carries, in column order.
+// The keys of the report totals (total_fields()) results.csv carries, in column order.
 const std::vector<std::string>& metric_keys();
+// Their fields; throws itera::Error when a key is not a total field (a programming error).
+const std::vector<const TotalField*>& metric_fields();
 
 struct PointResult {
   bool ok = false;
-  std::string error;                 // !ok: why (the first line of the worker's stderr, ...)
-  std::vector<std::string> metrics;  // ok: metric_keys() formatted for the CSV
-  double total_cycles = 0, latency_us = 0, pe_utilization = 0;
+  std::string error;  // !ok: why (the first line of the worker's stderr, ...)
+  SimReport report;   // ok: the totals of the point's simulate report (no layers)
 };
 
-// A point's result from its simulate JSON report; throws itera::Error when a figure is
-// missing or not a number. Integers stay integers; other numbers are written {:.6g}.
+// A point's result from its simulate JSON report (sim_totals_from_json); throws
+// itera::Error naming the figure that is missing or of the wrong type.
 PointResult result_from_report(const nlohmann::json& report);
+
+// A metric's text in results.csv: integers as integers, other numbers {:.6g}.
+std::string metric_text(const TotalField& field, const SimReport& report);
 
 // RFC 4180: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF.
 std::string csv_field(const std::string& s);

@@ -13,6 +13,8 @@
 
 #include "accel_config_reader.h"
 #include "error.h"
+#include "report_fields.h"
+#include "sim_report.h"
 #include "sweep_report.h"
 #include "sweep_spec.h"
 #include "test_support.h"
@@ -220,6 +222,74 @@ TEST(SweepSpec, CsvFieldsAreQuotedOnlyWhenNeeded) {
   EXPECT_EQ(sweep::csv_field("a, b"), "\"a, b\"");
   EXPECT_EQ(sweep::csv_field("say \"x\""), "\"say \"\"x\"\"\"");
   EXPECT_EQ(sweep::csv_field("a\nb"), "\"a\nb\"");
+}
+
+// --- the results, in process ------------------------------------------------------------
+
+TEST(SweepReport, MetricKeysAreReportTotalsInTheJson) {
+  ASSERT_EQ(sweep::metric_fields().size(), sweep::metric_keys().size());
+  for (size_t i = 0; i < sweep::metric_keys().size(); ++i) {
+    const std::string& key = sweep::metric_keys()[i];
+    const TotalField* f = find_total_field(key);
+    ASSERT_NE(f, nullptr) << "'" << key << "' is not a field of the simulate report's totals";
+    EXPECT_TRUE(f->in_json()) << key;
+    EXPECT_NE(f->kind, FieldKind::Text) << key;
+    EXPECT_EQ(sweep::metric_fields()[i], f);
+  }
+  // results.csv's header is the keys in their order.
+  std::string header;
+  for (const std::string& key : sweep::metric_keys()) header += key + ",";
+  EXPECT_EQ(std::string(kMetricHeader), "status," + header + "error");
+}
+
+// A report with figures of every kind, as `itera simulate` writes it.
+json sample_report() {
+  SimReport r;
+  r.source = "test";
+  r.fidelity = "fast";
+  r.dram = "ddr4-3200";
+  r.clock_mhz = 1000;
+  r.pes = 256;
+  r.total_cycles = 5359476;
+  r.compute_cycles = 5311728;
+  r.stall_cycles = 47748;
+  r.macs = 84934656;
+  r.pe_utilization = 0.061904612345;
+  r.latency_us = 5359.476;
+  r.dram_read_bytes = 85183488;
+  r.dram_write_bytes = 82944;
+  r.dram_bw_percent = 62.14641234;
+  return sim_json(r);
+}
+
+TEST(SweepReport, ResultsCsvWritesIntegersAsIntegersAndRealsWith6Digits) {
+  const sweep::SweepSpec spec = sweep::parse_sweep_spec("grid:\n  array.rows: [8, 16]\n", "s.yaml");
+  const json report = sample_report();
+  // Read back from the JSON text, as the sweep reads a worker's report.
+  std::vector<sweep::PointResult> results = {sweep::result_from_report(json::parse(report.dump(2)))};
+  results.push_back({});
+  results[1].error = "boom, it failed";
+  ASSERT_TRUE(results[0].ok);
+  EXPECT_EQ(results[0].report.total_cycles, 5359476);
+  EXPECT_EQ(sweep::results_csv(spec, results),
+            std::string("point,array.rows,") + kMetricHeader +
+                "\n"
+                "0,8,ok,5359476,5311728,47748,84934656,0.0619046,5359.48,85183488,82944,62.1464,256,\n"
+                "1,16,error,,,,,,,,,,,\"boom, it failed\"\n");
+}
+
+TEST(SweepReport, AReportWithoutAFigureNamesIt) {
+  json report = sample_report();
+  report.erase("macs");
+  try {
+    sweep::result_from_report(report);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "the simulate report has no 'macs'");
+  }
+  report = sample_report();
+  report["pes"] = "256";
+  EXPECT_THROW(sweep::result_from_report(report), Error);
 }
 
 // --- the command ---------------------------------------------------------------------
