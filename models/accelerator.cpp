@@ -9,6 +9,7 @@
 
 #include "dram_layout.h"
 #include "functional_model.h"
+#include "run_stats.h"
 #include "top.h"
 #include "vcd_writer.h"
 

@@ -11,10 +11,10 @@
 #include <string>
 
 #include "accel_config.h"
-#include "clocking.h"
+#include "fidelity.h"
 #include "error.h"
 #include "functional_data.h"
-#include "run_stats.h"
+#include "sim_run.h"
 #include "trace.h"
 
 namespace itera::hw {

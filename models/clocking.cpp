@@ -1,20 +1,9 @@
 #include "clocking.h"
 
+#include <algorithm>
 #include <cmath>
 
-#include <fmt/format.h>
-
-#include "error.h"
-
 namespace itera::hw {
-
-const char* to_string(Fidelity f) { return f == Fidelity::Cycle ? "cycle" : "fast"; }
-
-Fidelity parse_fidelity(const std::string& text) {
-  if (text == "cycle") return Fidelity::Cycle;
-  if (text == "fast") return Fidelity::Fast;
-  throw Error(fmt::format("unknown fidelity '{}'; allowed: cycle, fast", text));
-}
 
 Clocking::Clocking(double clock_mhz)
     : period(std::max(1.0, std::round(1e6 / clock_mhz)), sc_core::SC_PS) {}

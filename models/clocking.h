@@ -1,5 +1,5 @@
 #pragma once
-// The accelerator clock and the two simulation fidelities.
+// The accelerator clock (the fidelities are in fidelity.h).
 //
 // All blocks share one sc_clock; its period is the accelerator's clock_mhz rounded
 // to the kernel's 1 ps resolution. Cycle counts are read off the kernel time
@@ -8,15 +8,10 @@
 
 #include <systemc>
 
+#include "fidelity.h"
+
 namespace itera::hw {
 
-enum class Fidelity {
-  Cycle,  // every block is clocked: the array advances its wavefront each cycle, SRAM ports are
-          // arbitrated each cycle, the DRAM controller issues commands each of its own cycles
-  Fast,   // the same blocks advance a whole tile (or DRAM transfer) at a time, by its exact latency
-};
-const char* to_string(Fidelity f);
-Fidelity parse_fidelity(const std::string& text);  // cycle | fast; throws itera::Error listing both
 
 struct Clocking {
   sc_core::sc_time period;

@@ -1,48 +1,16 @@
 #pragma once
 // What every block counted in a run, per op: the snapshots the controllers took when
 // each op completed, turned into differences (an op's share of its unit), plus the
-// whole run's DRAM figures.
-#include <cstdint>
-#include <string>
+// whole run's DRAM figures (sim_run.h).
 #include <vector>
 
-#include "hw_stats.h"
-#include "memory_core.h"
 #include "op_progress.h"
 #include "op_task.h"
-#include "tile_plan.h"
-#include "units.h"
+#include "sim_run.h"
 
 namespace itera::hw {
 
 class Top;
-
-// One op's share of the run (figures for a single copy; multiply by repeat).
-struct OpResult {
-  int index = 0;
-  Unit unit = Unit::Main;
-  TilePlan plan;
-  int64_t start_cycle = 0, done_cycle = 0;
-  // The op's share of the timeline: from the previous op's completion (in trace
-  // order) to its own; ops hidden under an earlier op (dedicated datapath) get 0.
-  int64_t total_cycles = 0;
-  // Its array's cycles between the previous op on that array completing and this one.
-  ArrayCounters array;
-  PerBuffer<SramCounters> sram;
-  DmaCounters dma;
-  int64_t macs = 0, pe_active = 0, folds = 0;
-};
-
-struct SimRun {
-  std::vector<OpResult> ops;
-  int64_t makespan_cycles = 0;
-  double clock_period_ns = 0;
-  double dram_peak_bytes_per_cycle = 0;  // 0 with memory.ideal
-  MemoryStats dram;
-  std::string dram_description;
-  int64_t pes_main = 0, pes_lowrank = 0;
-  double wall_seconds = 0;
-};
 
 // The run's figures from a finished `top`; `ideal` when there was no memory model.
 SimRun collect_run(const Top& top, const std::vector<OpTask>& tasks, const std::vector<OpProgress>& progress,

@@ -23,7 +23,8 @@
 #include <nlohmann/json.hpp>
 
 #include "accel_config.h"
-#include "accelerator.h"
+#include "fidelity.h"
+#include "sim_run.h"
 #include "trace.h"
 #include "units.h"
 
