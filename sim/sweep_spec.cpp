@@ -6,17 +6,11 @@
 #include <filesystem>
 #include <set>
 #include <utility>
-// yaml-cpp 0.7's inline node accessors trip GCC 12's dangling-pointer analysis (a false
-// positive inside the library's headers); see accel_config.cpp.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
-#include <yaml-cpp/yaml.h>
 
 #include "accel_config_reader.h"
-#include "file_io.h"
 #include "error.h"
-#include "yaml_messages.h"
+#include "file_io.h"
+#include "yaml_reader.h"
 
 namespace itera::sweep {
 
@@ -25,6 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const char* const kTopKeys = "trace, base, fidelity, grid";
+const DocumentKind kSweepFile{"a sweep file", "the sweep file is empty"};
 
 // A config as a tree: nested mappings (in file order) whose leaves are scalars.
 struct Tree {
@@ -183,22 +178,6 @@ std::string key_problem(const std::string& key) {
   return "";
 }
 
-// Reads one sweep file; every failure names the file and line.
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const { fail_at(file_, at, what); }
-  [[noreturn]] void fail(int line, const std::string& what) const {
-    throw Error(fmt::format("{}:{}: {}", file_, line, what));
-  }
-
- private:
-  std::string file_;
-};
-
-int line_of(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
-
 // A path from the sweep file, relative to the sweep file's directory.
 std::string resolve(const std::string& sweep_file, const std::string& path) {
   const fs::path p(path);
@@ -207,7 +186,7 @@ std::string resolve(const std::string& sweep_file, const std::string& path) {
   return dir.empty() ? path : (dir / p).string();
 }
 
-std::string path_value(const Reader& r, const YAML::Node& key, const YAML::Node& v, const std::string& what) {
+std::string path_value(const YamlReader& r, const YAML::Node& key, const YAML::Node& v, const std::string& what) {
   if (!v.IsScalar() || v.Scalar().empty())
     r.fail(key, fmt::format("'{}' must be {}; got {}", key.Scalar(), what, shown(v)));
   return v.Scalar();
@@ -226,7 +205,7 @@ std::string strip_location(const std::string& message, const std::string& file) 
   return message;
 }
 
-void parse_grid(const Reader& r, const YAML::Node& grid_key, const YAML::Node& grid, const Tree& base,
+void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Node& grid, const Tree& base,
                 SweepSpec& spec) {
   if (!grid.IsMap() || grid.size() == 0)
     r.fail(grid_key, fmt::format("'grid' must be a mapping from config keys to lists of values, e.g. "
@@ -300,20 +279,8 @@ std::string SweepSpec::label(size_t index) const {
 }
 
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
-  const Reader r(file);
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    if (e.mark.is_null()) throw Error(fmt::format("{}: YAML syntax error: {}", file, e.msg));
-    throw Error(fmt::format("{}:{}: YAML syntax error: {}", file, e.mark.line + 1, e.msg));
-  }
-  if (docs.size() > 1) r.fail(docs[1], "more than one YAML document; a sweep file holds one mapping");
-  if (docs.empty() || docs[0].IsNull())
-    throw Error(fmt::format("{}: the sweep file is empty; expected a mapping with keys {}", file, kTopKeys));
-  const YAML::Node& doc = docs[0];
-  if (!doc.IsMap())
-    r.fail(doc, fmt::format("the top level must be a mapping with keys {}; got {}", kTopKeys, shown(doc)));
+  const YamlReader r(file);
+  const YAML::Node doc = r.load_document(text, kSweepFile, kTopKeys);
 
   SweepSpec spec;
   spec.file = file;

@@ -1,14 +1,15 @@
-// The accelerator config (sim/accel_config.h) and the DRAM presets
-// (sim/dram_presets.h). Error tests write small YAML files and check that each
-// message names the file, the 1-based line, the key path and what is allowed.
+// The accelerator config (models/arch/accel_config.h, sim/accel_config_reader.h) and
+// the DRAM presets (sim/dram_preset_files.h). Error tests write small YAML files and
+// check that each message names the file, the 1-based line, the key path and what is
+// allowed.
 #include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include "accel_config_reader.h"
+#include "dram_preset_files.h"
 #include "file_io.h"
-#include "dram_timing.h"
 #include "error.h"
 #include "test_support.h"
 
@@ -83,7 +84,27 @@ TEST(AccelConfigDefault, EmbeddedDefaultParsesToDocumentedValues) {
   expect_documented_defaults(default_accel_config());
 }
 
-TEST(AccelConfigDefault, DefaultConstructedIsTheDocumentedDefault) { expect_documented_defaults(AccelConfig{}); }
+// The defaults have one copy, configs/default.yaml: a default-constructed config holds none.
+TEST(AccelConfigDefault, DefaultConstructedHoldsNoDefaults) {
+  const AccelConfig c{};
+  EXPECT_EQ(c.clock_mhz, 0.0);
+  EXPECT_EQ(c.array.rows, 0);
+  EXPECT_EQ(c.array.cols, 0);
+  EXPECT_EQ(c.pe.native_bits, 0);
+  EXPECT_FALSE(c.pe.pack_lower_bits);
+  EXPECT_EQ(c.memory.dram.name, "");
+  EXPECT_EQ(c.memory.dram.simple.bandwidth_gbps, 0.0);
+  EXPECT_EQ(c.memory.dram.simple.latency_ns, 0.0);
+  for (const BufferConfig* b : {&c.buffers.weight, &c.buffers.input, &c.buffers.output}) {
+    EXPECT_EQ(b->kb, 0);
+    EXPECT_EQ(b->banks, 0);
+    EXPECT_EQ(b->ports, 0);
+    EXPECT_EQ(b->width_bytes, 0);
+    EXPECT_FALSE(b->double_buffer);
+  }
+  EXPECT_EQ(c.low_rank.dedicated_rows, 0);
+  EXPECT_EQ(c.low_rank.dedicated_cols, 0);
+}
 
 TEST(AccelConfigDefault, EmbeddedDefaultEqualsFileByteForByte) {
   EXPECT_EQ(default_accel_config_yaml(), read_file(kDefaultYamlPath));

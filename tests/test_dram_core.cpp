@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "dram_core.h"
-#include "dram_timing.h"
+#include "dram_preset_files.h"
 #include "error.h"
 #include "memory_core.h"
 #include "simple_memory_core.h"

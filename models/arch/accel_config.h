@@ -1,13 +1,10 @@
 #pragma once
 // The accelerator's configuration: array shape and dataflow, PE width, memory,
 // on-chip buffers and the low-rank datapath, read from a YAML file
-// (configs/default.yaml is the documented default; configs/README.md the schema).
-//
-// Validation is strict so that a typo never silently runs the default: unknown
-// keys, wrong types, out-of-range numbers and unknown names are all errors that
-// name the file, the 1-based line, the full key path and what is allowed. Keys a
-// file leaves out keep their default.
+// (sim/accel_config_reader.h; configs/default.yaml is the documented default,
+// configs/README.md the schema).
 #include <string>
+#include <vector>
 
 #include "dram_timing.h"
 
@@ -30,31 +27,32 @@ const char* to_string(Dataflow d);
 const char* to_string(ArrayTiming t);
 const char* to_string(LowRankDatapath p);
 
-// The in-class defaults below are the values of configs/default.yaml (a test
-// keeps them equal), so a default-constructed AccelConfig is the default config.
+// A default-constructed config is all zeros, false, the first enum value and empty
+// names: it is not a usable config. The defaults are data, configs/default.yaml
+// (the only copy), and default_accel_config() (sim/accel_config_reader.h) gives them.
 
 struct ArrayConfig {
-  int rows = 32;
-  int cols = 32;
-  Dataflow dataflow = Dataflow::WeightStationary;
-  ArrayTiming timing = ArrayTiming::Overlapped;
+  int rows = 0;
+  int cols = 0;
+  Dataflow dataflow{};
+  ArrayTiming timing{};
 };
 
 struct PeConfig {
-  int native_bits = 8;          // multiplier width
-  bool pack_lower_bits = true;  // b < native_bits: floor(native_bits / b) MACs per PE per cycle
+  int native_bits = 0;           // multiplier width
+  bool pack_lower_bits = false;  // b < native_bits: floor(native_bits / b) MACs per PE per cycle
 };
 
 // memory.simple: a fixed-latency, fixed-bandwidth memory instead of a DRAM model.
 struct SimpleDram {
-  double bandwidth_gbps = 25.6;
-  double latency_ns = 50;
+  double bandwidth_gbps = 0;
+  double latency_ns = 0;
 };
 
 struct DramConfig {
-  std::string name = "ddr4-3200";  // a preset name or "simple"
-  SimpleDram simple;               // memory.simple; used only when name == "simple"
-  DramTiming preset;               // the named preset's timing, resolved by the config reader
+  std::string name;   // a preset name or "simple"
+  SimpleDram simple;  // memory.simple; used only when name == "simple"
+  DramTiming preset;  // the named preset's timing, resolved by the config reader
 
   bool is_simple() const { return name == "simple"; }
   // The preset's timing; throws itera::Error when is_simple() or when it was never resolved.
@@ -69,27 +67,27 @@ struct MemoryConfig {
 };
 
 struct BufferConfig {
-  int kb = 256;  // capacity in KiB
-  int banks = 8;
-  int ports = 2;  // accesses per cycle per bank
-  bool double_buffer = true;
-  int width_bytes = 16;  // bytes one port moves per access (the bank word)
+  int kb = 0;  // capacity in KiB
+  int banks = 0;
+  int ports = 0;  // accesses per cycle per bank
+  bool double_buffer = false;
+  int width_bytes = 0;  // bytes one port moves per access (the bank word)
 };
 
 struct BuffersConfig {
   BufferConfig weight;
   BufferConfig input;
-  BufferConfig output{128, 16, 2, true, 16};  // 512 B/cycle: 32-bit psum read+write of 64 packed columns
+  BufferConfig output;
 };
 
 struct LowRankConfig {
-  LowRankDatapath datapath = LowRankDatapath::Shared;
-  int dedicated_rows = 8;  // shape of the second array when datapath is dedicated
-  int dedicated_cols = 8;
+  LowRankDatapath datapath{};
+  int dedicated_rows = 0;  // shape of the second array when datapath is dedicated
+  int dedicated_cols = 0;
 };
 
 struct AccelConfig {
-  double clock_mhz = 1000;
+  double clock_mhz = 0;
   ArrayConfig array;
   PeConfig pe;
   MemoryConfig memory;

@@ -1,13 +1,13 @@
 #pragma once
-// Named DRAM devices the accelerator's memory model can use (memory.dram in the
-// accelerator config). The numbers are JEDEC-derived timings as published in the
-// configuration files of the DRAMsim3 and Ramulator simulators; each preset's
-// `source` names the file they were taken from.
+// The timing of a DRAM device the accelerator's memory model can use (memory.dram in
+// the accelerator config). The named presets are data: one YAML file per preset in
+// configs/dram/, read by sim/dram_preset_files.h. Their numbers are JEDEC-derived
+// timings as published in the configuration files of the DRAMsim3 and Ramulator
+// simulators; each preset's `source` names the file they were taken from.
 //
 // All timing parameters are in cycles of the DRAM clock (tck_ns); data moves on
 // both clock edges, so data_rate_mts = 2000 / tck_ns.
 #include <string>
-#include <vector>
 
 namespace itera {
 
@@ -31,14 +31,5 @@ struct DramTiming {
   // Peak bandwidth of all channels together, GB/s (10^9 bytes per second).
   double peak_gbps() const;
 };
-
-// Every preset, in a fixed order: ddr4-2400, ddr4-3200, lpddr4-3200, hbm2.
-const std::vector<DramTiming>& dram_presets();
-
-// The preset with that name; throws itera::Error listing the known names.
-const DramTiming& find_dram_preset(const std::string& name);
-
-// "ddr4-2400, ddr4-3200, lpddr4-3200, hbm2", for error messages and help text.
-std::string dram_preset_names();
 
 }  // namespace itera

@@ -1,0 +1,146 @@
+#include "yaml_reader.h"
+
+#include <cmath>
+#include <map>
+#include <utility>
+
+#include "error.h"
+
+namespace itera {
+
+namespace {
+
+// A plain (unquoted) scalar: numbers and booleans must be written as such.
+bool plain_scalar(const YAML::Node& v) { return v.IsScalar() && v.Tag() != "!"; }
+
+std::string where(const std::string& path) { return path.empty() ? "at the top level" : "in '" + path + "'"; }
+
+const Field* find(const Fields& fields, const std::string& name) {
+  for (const Field& f : fields)
+    if (name == f.name) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string shown(const YAML::Node& v) {
+  if (!v.IsDefined() || v.IsNull()) return "nothing";
+  if (v.IsMap()) return "a mapping";
+  if (v.IsSequence()) return v.size() == 0 ? "an empty sequence" : "a sequence";
+  if (v.Tag() == "!") return fmt::format("the quoted string '{}'", v.Scalar());
+  return fmt::format("'{}'", v.Scalar());
+}
+
+void fail_at(const std::string& file, const YAML::Node& at, const std::string& what) {
+  const YAML::Mark mark = at.Mark();
+  if (mark.is_null()) throw Error(fmt::format("{}: {}", file, what));
+  throw Error(fmt::format("{}:{}: {}", file, mark.line + 1, what));
+}
+
+int line_of(const YAML::Node& n) { return n.Mark().is_null() ? 0 : n.Mark().line + 1; }
+
+std::string join_path(const std::string& parent, const std::string& key) {
+  return parent.empty() ? key : parent + "." + key;
+}
+
+std::string field_names(const Fields& fields) {
+  std::string out;
+  for (const Field& f : fields) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  return out;
+}
+
+YamlReader::YamlReader(std::string file, Keys keys) : file_(std::move(file)), keys_(keys) {}
+
+void YamlReader::fail(const YAML::Node& at, const std::string& what) const { fail_at(file_, at, what); }
+
+void YamlReader::fail(int line, const std::string& what) const {
+  throw Error(fmt::format("{}:{}: {}", file_, line, what));
+}
+
+YAML::Node YamlReader::load_document(const std::string& text, const DocumentKind& kind,
+                                     const std::string& top_keys) const {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    if (e.mark.is_null()) throw Error(fmt::format("{}: YAML syntax error: {}", file_, e.msg));
+    throw Error(fmt::format("{}:{}: YAML syntax error: {}", file_, e.mark.line + 1, e.msg));
+  }
+  if (docs.size() > 1) fail(docs[1], fmt::format("more than one YAML document; {} holds one mapping", kind.holder));
+  if (docs.empty() || docs[0].IsNull())
+    throw Error(fmt::format("{}: {}; expected a mapping with keys {}", file_, kind.empty, top_keys));
+  if (!docs[0].IsMap())
+    fail(docs[0], fmt::format("the top level must be a mapping with keys {}; got {}", top_keys, shown(docs[0])));
+  return docs[0];
+}
+
+void YamlReader::fields(const YAML::Node& map, const std::string& path, const Fields& fields,
+                        const YAML::Node* owner) const {
+  std::map<std::string, int> seen;  // key -> 1-based line
+  // yaml-cpp iterators yield key/value pairs by value: a reference to it->first would dangle.
+  for (const auto& entry : map) {
+    const YAML::Node& key = entry.first;
+    if (!key.IsScalar()) fail(key, fmt::format("a key {} is {}, not a name", where(path), shown(key)));
+    const std::string full = join_path(path, key.Scalar());
+    const Field* field = find(fields, key.Scalar());
+    if (!field)
+      fail(key, fmt::format("unknown key '{}'; allowed keys {}: {}", full, where(path), field_names(fields)));
+    const auto [first, fresh] = seen.emplace(key.Scalar(), key.Mark().line + 1);
+    if (!fresh) fail(key, fmt::format("duplicate key '{}' (first given on line {})", full, first->second));
+    field->read(key, entry.second, full);
+  }
+  if (keys_ == Keys::Required)
+    for (const Field& f : fields)
+      if (!seen.count(f.name))
+        fail(owner ? *owner : map, fmt::format("missing key '{}' {}; every key must be given: {}",
+                                               join_path(path, f.name), where(path), field_names(fields)));
+}
+
+void YamlReader::mapping(const YAML::Node& key, const YAML::Node& v, const std::string& path,
+                         const Fields& fields) const {
+  if (!v.IsMap())
+    fail(key, fmt::format("{} must be a mapping with keys {}; got {}", path, field_names(fields), shown(v)));
+  this->fields(v, path, fields, &key);
+}
+
+int YamlReader::integer(const YAML::Node& key, const YAML::Node& v, const std::string& path, int lo, int hi) const {
+  const std::string range = fmt::format("{}..{}", lo, hi);
+  long long x = 0;
+  const std::string& s = v.Scalar();
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  const bool whole = plain_scalar(v) && !s.empty() && end == s.data() + s.size();
+  if (!whole || (ec != std::errc() && ec != std::errc::result_out_of_range))
+    fail(key, fmt::format("{} must be an integer in {}; got {}", path, range, shown(v)));
+  if (ec == std::errc::result_out_of_range || x < lo || x > hi)
+    fail(key, fmt::format("{} = {} is out of range; allowed: {}", path, s, range));
+  return static_cast<int>(x);
+}
+
+double YamlReader::number(const YAML::Node& key, const YAML::Node& v, const std::string& path,
+                          const std::function<bool(double)>& allowed, const char* range) const {
+  double x = 0;
+  const std::string& s = v.Scalar();
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  const bool whole = plain_scalar(v) && !s.empty() && end == s.data() + s.size();
+  if (!whole || ec != std::errc() || !std::isfinite(x))
+    fail(key, fmt::format("{} must be a number, allowed: {}; got {}", path, range, shown(v)));
+  if (!allowed(x)) fail(key, fmt::format("{} = {} is out of range; allowed: {}", path, s, range));
+  return x;
+}
+
+bool YamlReader::boolean(const YAML::Node& key, const YAML::Node& v, const std::string& path) const {
+  if (plain_scalar(v)) {
+    const std::string& s = v.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+  }
+  fail(key, fmt::format("{} must be a boolean (true or false); got {}", path, shown(v)));
+}
+
+std::string YamlReader::text(const YAML::Node& key, const YAML::Node& v, const std::string& path) const {
+  if (!v.IsScalar() || v.Scalar().empty())
+    fail(key, fmt::format("{} must be a non-empty string; got {}", path, shown(v)));
+  return v.Scalar();
+}
+
+}  // namespace itera
