@@ -207,5 +207,28 @@ TEST(Hardening, AnUnwritableWaveformIsOurErrorNotSystemCs) {
   EXPECT_FALSE(has(r.err, "E701")) << r.err;
 }
 
+TEST(Hardening, SimulateRefusesToOverwriteItsInputsAndWritesJsonToStdout) {
+  TempDir dir;
+  const std::string trace = dir.file("t.trace"), config = dir.file("c.yaml");
+  put(trace, std::string("itera-trace 1\n") + kTraceBody);
+  put(config, "array: {rows: 8, cols: 8}\n");
+  const std::string trace_before = testing::slurp(trace), config_before = testing::slurp(config);
+  for (const std::string& args : {"--json '" + trace + "'", "--vcd '" + trace + "' --fidelity cycle",
+                                  "--json '" + dir.path() + "/./c.yaml'"}) {
+    const auto r = run_cli("simulate '" + trace + "' --config '" + config + "' " + args);
+    SCOPED_TRACE(args);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_TRUE(has(r.err, "refusing to overwrite an input")) << r.err;
+  }
+  EXPECT_EQ(testing::slurp(trace), trace_before);
+  EXPECT_EQ(testing::slurp(config), config_before);
+  // --json -: the JSON alone on standard output, the table on standard error.
+  const auto r = run_cli("simulate '" + trace + "' --config '" + config + "' --no-timing --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.front(), '{');
+  EXPECT_TRUE(has(r.out, "\"total_cycles\"")) << r.out;
+  EXPECT_TRUE(has(r.err, "total cycles")) << r.err;
+}
+
 }  // namespace
 }  // namespace itera
