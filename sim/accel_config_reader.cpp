@@ -45,9 +45,9 @@ Fields pe_fields(PeConfig& c, const YamlReader& r) {
 Fields simple_dram_fields(SimpleDram& c, const YamlReader& r) {
   return {
       {"bandwidth_gbps",
-       [&](auto& k, auto& v, auto& p) { c.bandwidth_gbps = r.number(k, v, p, [](double x) { return x > 0; }, "> 0"); }},
+       [&](auto& k, auto& v, auto& p) { c.bandwidth_gbps = r.number(k, v, p, [](double x) { return x >= 0.01 && x <= 100000; }, "[0.01, 100000]"); }},
       {"latency_ns",
-       [&](auto& k, auto& v, auto& p) { c.latency_ns = r.number(k, v, p, [](double x) { return x >= 0; }, ">= 0"); }},
+       [&](auto& k, auto& v, auto& p) { c.latency_ns = r.number(k, v, p, [](double x) { return x >= 0 && x <= 1e6; }, "[0, 1000000]"); }},
   };
 }
 
@@ -89,7 +89,7 @@ Fields top_fields(AccelConfig& c, const YamlReader& r) {
   return {
       {"clock_mhz",
        [&](auto& k, auto& v, auto& p) {
-         c.clock_mhz = r.number(k, v, p, [](double x) { return x > 0 && x <= 10000; }, "(0, 10000]");
+         c.clock_mhz = r.number(k, v, p, [](double x) { return x >= 1 && x <= 10000; }, "[1, 10000]");
        }},
       {"array", [&](auto& k, auto& v, auto& p) { r.mapping(k, v, p, array_fields(c.array, r)); }},
       {"pe", [&](auto& k, auto& v, auto& p) { r.mapping(k, v, p, pe_fields(c.pe, r)); }},

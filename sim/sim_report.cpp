@@ -7,6 +7,7 @@
 #include "error.h"
 #include "fold_timing.h"
 #include "report_fields.h"
+#include "text.h"
 #include "units.h"
 
 namespace itera {
@@ -268,7 +269,7 @@ std::string layer_csv(const SimReport& r, const std::vector<CsvColumn>& columns)
   out += ",\n";
   for (size_t i = 0; i < r.layers.size(); ++i) {
     out += std::to_string(i);
-    for (const LayerField* f : fields) out += ", " + format_value(f->get(r.layers[i], r), f->format);
+    for (const LayerField* f : fields) out += ", " + csv_field(format_value(f->get(r.layers[i], r), f->format));
     out += ",\n";
   }
   return out;

@@ -40,31 +40,21 @@ std::string metric_text(const TotalField& field, const SimReport& report) {
   return format_value(v, field.kind == FieldKind::Real ? "{:.6g}" : "{}");
 }
 
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& results) {
   std::string out = "point";
-  for (const GridAxis& a : spec.grid) out += "," + csv_field(a.key);
+  for (const GridAxis& a : spec.grid) out += "," + itera::csv_field(a.key);
   out += ",status";
-  for (const TotalField* f : metric_fields()) out += "," + csv_field(f->key);
+  for (const TotalField* f : metric_fields()) out += "," + itera::csv_field(f->key);
   out += ",error\n";
   for (size_t i = 0; i < results.size(); ++i) {
     const PointResult& r = results[i];
     out += point_name(i);
     const std::vector<size_t> c = spec.choice(i);
-    for (size_t a = 0; a < spec.grid.size(); ++a) out += "," + csv_field(spec.grid[a].values[c[a]].text);
+    for (size_t a = 0; a < spec.grid.size(); ++a) out += "," + itera::csv_field(spec.grid[a].values[c[a]].text);
     out += r.ok ? ",ok" : ",error";
     for (const TotalField* f : metric_fields())
-      out += "," + (r.ok ? csv_field(metric_text(*f, r.report)) : std::string());
-    out += "," + (r.ok ? std::string() : csv_field(r.error)) + "\n";
+      out += "," + (r.ok ? itera::csv_field(metric_text(*f, r.report)) : std::string());
+    out += "," + (r.ok ? std::string() : itera::csv_field(r.error)) + "\n";
   }
   return out;
 }

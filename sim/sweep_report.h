@@ -11,6 +11,7 @@
 #include "report_fields.h"
 #include "sim_report.h"
 #include "sweep_spec.h"
+#include "text.h"
 
 namespace itera::sweep {
 
@@ -32,8 +33,7 @@ PointResult result_from_report(const nlohmann::json& report);
 // A metric's text in results.csv: integers as integers, other numbers {:.6g}.
 std::string metric_text(const TotalField& field, const SimReport& report);
 
-// RFC 4180: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF.
-std::string csv_field(const std::string& s);
+using itera::csv_field;  // RFC 4180 quoting (text.h)
 
 // results.csv: header `point,<grid keys>,status,<metric_keys()>,error`, one row per point.
 std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& results);

@@ -230,5 +230,34 @@ TEST(Hardening, SimulateRefusesToOverwriteItsInputsAndWritesJsonToStdout) {
   EXPECT_TRUE(has(r.err, "total cycles")) << r.err;
 }
 
+TEST(Hardening, CsvReportsQuoteNamesAndTracesRejectControlCharacters) {
+  TempDir dir;
+  put(dir.file("t.trace"), "itera-trace 1\na,b\"c dense 4 8 8 8 8 0 0 1 - -\n");
+  const auto r = run_cli("simulate '" + dir.file("t.trace") + "' --csv '" + dir.path() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv"}) {
+    std::istringstream lines(testing::slurp(dir.file(file)));
+    std::string header, row;
+    std::getline(lines, header);
+    std::getline(lines, row);
+    // Fields outside quotes: the row has as many separators as the header.
+    const auto separators = [](const std::string& line) {
+      int n = 0;
+      bool quoted = false;
+      for (char c : line) {
+        if (c == '"') quoted = !quoted;
+        n += !quoted && c == ',';
+      }
+      return n;
+    };
+    SCOPED_TRACE(file);
+    EXPECT_EQ(separators(row), separators(header)) << row;
+    EXPECT_TRUE(has(row, "\"a,b\"\"c\"")) << row;
+  }
+  const std::string m = error_of([] { parse_trace("itera-trace 1\nbad\x01name dense 4 8 8 8 8 0 0 1 - -\n", "c.trace"); });
+  EXPECT_TRUE(has(m, "c.trace:2")) << m;
+  EXPECT_TRUE(has(m, "printable")) << m;
+}
+
 }  // namespace
 }  // namespace itera

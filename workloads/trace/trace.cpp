@@ -175,8 +175,8 @@ class TraceValidator {
   std::map<std::string, size_t> index_;  // ops seen so far
 
   std::string where(size_t i) const {
-    if (i < lines_.size()) return fmt::format("{}:{}: op '{}'", file_, lines_[i], t_.ops[i].name);
-    return fmt::format("{}: op {} '{}'", file_, i + 1, t_.ops[i].name);
+    if (i < lines_.size()) return fmt::format("{}:{}: op {}", file_, lines_[i], excerpt(t_.ops[i].name));
+    return fmt::format("{}: op {} {}", file_, i + 1, excerpt(t_.ops[i].name));
   }
   std::string line_of(size_t i) const {
     return i < lines_.size() ? fmt::format("line {}", lines_[i]) : fmt::format("op {}", i + 1);
@@ -196,8 +196,13 @@ class TraceValidator {
 
   void check_name(size_t i) const {
     const std::string& name = t_.ops[i].name;
-    if (name.empty() || name == "-" || name[0] == '@' || name.find_first_of(" \t\r\n\v\f#") != std::string::npos)
-      throw Error(fmt::format("{}: bad op name {}: a name is one word, not '-', without '#', not starting with '@'",
+    const bool control = std::any_of(name.begin(), name.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f;
+    });
+    if (name.empty() || name == "-" || name[0] == '@' || name.find_first_of(" \t\r\n\v\f#") != std::string::npos ||
+        control)
+      throw Error(fmt::format("{}: bad op name {}: a name is one word of printable characters, not '-', without '#', "
+                              "not starting with '@'",
                               where(i), excerpt(name)));
     if (const auto it = index_.find(name); it != index_.end())
       throw Error(fmt::format("{}: duplicate op name (first defined at {}); names must be unique", where(i),

@@ -9,6 +9,16 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 std::vector<std::string> split_ws(const std::string& s) {
   std::vector<std::string> out;
   size_t i = 0;

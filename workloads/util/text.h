@@ -14,6 +14,10 @@ std::string trim(const std::string& s);
 // True when `s` starts with the UTF-8 byte-order mark EF BB BF.
 inline bool has_utf8_bom(const std::string& s) { return s.rfind("\xEF\xBB\xBF", 0) == 0; }
 
+// RFC 4180: `s` quoted (inner quotes doubled) when it holds a comma, quote, CR or LF;
+// otherwise `s` itself.
+std::string csv_field(const std::string& s);
+
 // The maximal runs of non-space characters of `s`, in order.
 std::vector<std::string> split_ws(const std::string& s);
 
