@@ -91,6 +91,26 @@ for fid in fast cycle; do
   done
 done
 
+# A waveform (cycle fidelity) and functional mode (codes of a saved decomposition).
+mkdir -p "$out/vcd-ragged-small-ddr4"
+"$itera" simulate "$in/ragged.trace" --config "$in/small-ddr4.yaml" --fidelity cycle --no-timing \
+  --vcd "$out/vcd-ragged-small-ddr4/wave.vcd" >"$out/vcd-ragged-small-ddr4/table.txt"
+"$itera" decompose --shape stories260k --method itera --form compensated --bits 4 --factor-bits 4 --rank 8 \
+  --seed 0 --save "$in/layers.safetensors" >/dev/null
+"$itera" trace --decomposition "$in/layers.safetensors" --phase prefill --seq-len 40 \
+  -o "$in/layers.trace" >/dev/null
+for df in ws os is; do
+  for fid in fast cycle; do
+    dir=$out/functional-$df-$fid
+    mkdir -p "$dir"
+    printf 'array: {rows: 8, cols: 6, dataflow: %s}\nbuffers: {weight: {kb: 2}, input: {kb: 2}, output: {kb: 2}}\n' \
+      "$df" >"$in/functional-$df.yaml"
+    "$itera" simulate "$in/layers.trace" --functional --decomposition "$in/layers.safetensors" \
+      --config "$in/functional-$df.yaml" --fidelity "$fid" --no-timing --json "$dir/report.json" \
+      | sed "s|$in/||" >"$dir/table.txt"
+  done
+done
+
 # The main job.
 for phase in decode prefill; do
   "$itera" trace --shape llama2-7b --phase "$phase" --seq-len 512 --method rtn --bits 8 \
