@@ -36,21 +36,23 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
     throw Error("functional mode needs a memory model (memory.ideal: false): the operands travel through DRAM");
   prepare_kernel();
 
-  const DramLayout layout = lay_out_ops(trace, config);  // throws on tiles that do not fit
+  const std::vector<ArrayDesc> arrays = unit_arrays(config);
+  const DramLayout layout = lay_out_ops(trace, arrays, config.buffers, config.memory.ideal);  // throws on misfits
   std::vector<OpProgress> progress(layout.tasks.size());
   std::unique_ptr<FunctionalModel> functional;
   std::vector<uint8_t> image;
   if (options.functional != nullptr) {
-    functional = std::make_unique<FunctionalModel>(*options.functional, config, layout.tasks);
+    functional = std::make_unique<FunctionalModel>(*options.functional, arrays, layout.tasks);
     image = functional->dram_image(layout.end);
   }
-  Top top("top", config, options.fidelity, layout.tasks, progress);
+  Top top("top", arrays, config.buffers, config.memory.dram, config.clock_mhz, options.fidelity, layout.tasks,
+          progress);
   top.dram().drop_responses = options.fault == "drop-dram-response";
   if (functional) {
     top.dram().image = &image;
     top.set_observer(functional.get());
   }
-  top.watchdog_cycles = watchdog_bound(layout.tasks, config);
+  top.watchdog_cycles = watchdog_bound(layout.tasks, arrays);
   std::optional<VcdWriter> vcd;
   if (!options.vcd_path.empty()) vcd.emplace(options.vcd_path, top);
 
@@ -64,6 +66,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
                                         "blocked:{}",
                                         top.clocking().now_cycle(), top.blocked_report()));
   SimRun run = collect_run(top, layout.tasks, progress, config.memory.ideal);
+  run.arrays = arrays;
   run.wall_seconds = std::chrono::duration<double>(t1 - t0).count();
   if (vcd) vcd->finish();
   return run;

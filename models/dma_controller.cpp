@@ -157,7 +157,6 @@ bool DmaController::load_next(bool& pushed) {
   job.shape = {step.dims, task.op->wbits, task.op->abits, plan.pack, step.ki > 0};
   job.first_of_op = next_step_ == 0;
   job.last_of_op = next_step_ == plan.steps() - 1;
-  job.input_on_chip = !plan.load_x;
   array_.push(job);
   inflight_.push_back({task.index, step});
   if (opens_output) ++open_outputs_;

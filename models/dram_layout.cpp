@@ -7,10 +7,10 @@
 
 namespace itera::hw {
 
-DramLayout lay_out_ops(const Trace& trace, const AccelConfig& config) {
+DramLayout lay_out_ops(const Trace& trace, const std::vector<ArrayDesc>& arrays, const BuffersConfig& buffers,
+                       bool ideal) {
   std::map<std::string, int> op_index;
   for (size_t i = 0; i < trace.ops.size(); ++i) op_index[trace.ops[i].name] = static_cast<int>(i);
-  const std::vector<ArrayDesc> arrays = unit_arrays(config);
   DramLayout layout;
   uint64_t next = 0;
   const auto region = [&](int64_t tiles, int64_t tile_bytes) {
@@ -23,10 +23,9 @@ DramLayout lay_out_ops(const Trace& trace, const AccelConfig& config) {
     OpTask t;
     t.index = static_cast<int>(i);
     t.op = &op;
-    t.unit = unit_for(config, op.kind);
+    t.unit = unit_for(arrays, op.kind);
     if (!op.accumulate.empty()) t.accumulate_target = op_index.at(op.accumulate);
-    t.plan = plan_tiles(op, arrays[static_cast<size_t>(index_of(t.unit))], config.buffers, config.memory.ideal,
-                        op_flow(op));
+    t.plan = plan_tiles(op, array_of(arrays, t.unit), buffers, ideal, op_flow(op));
     const TilePlan& p = t.plan;
     t.base_w = region(p.k_tiles * p.n_tiles, weight_tile_bytes(op, p.tile.kt, p.tile.nt));
     t.base_x = region(p.m_tiles * p.k_tiles, act_tile_bytes(op.abits, p.tile.mt, p.tile.kt));

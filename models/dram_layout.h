@@ -18,7 +18,9 @@ struct DramLayout {
   uint64_t end = 0;           // bytes of DRAM the layout occupies
 };
 
-// Throws itera::Error when a tile does not fit its buffer (see plan_tiles()).
-DramLayout lay_out_ops(const Trace& trace, const AccelConfig& config);
+// The ops of `trace` on the units `arrays` with `buffers` (no DRAM traffic when
+// `ideal`). Throws itera::Error when a tile does not fit its buffer (see plan_tiles()).
+DramLayout lay_out_ops(const Trace& trace, const std::vector<ArrayDesc>& arrays, const BuffersConfig& buffers,
+                       bool ideal);
 
 }  // namespace itera::hw

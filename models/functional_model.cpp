@@ -25,8 +25,9 @@ void put_tile(std::vector<uint8_t>& image, uint64_t at, const std::vector<int16_
 
 }  // namespace
 
-FunctionalModel::FunctionalModel(FunctionalData& data, const AccelConfig& config, const std::vector<OpTask>& tasks)
-    : data_(data), arrays_(unit_arrays(config)), tasks_(tasks) {}
+FunctionalModel::FunctionalModel(FunctionalData& data, const std::vector<ArrayDesc>& arrays,
+                                 const std::vector<OpTask>& tasks)
+    : data_(data), arrays_(arrays), tasks_(tasks) {}
 
 uint64_t FunctionalModel::key(int op, Buffer buffer, int64_t a, int64_t b) {
   return (static_cast<uint64_t>(op) << 42) | (static_cast<uint64_t>(index_of(buffer)) << 34) |
@@ -78,14 +79,14 @@ void FunctionalModel::tile_loaded(const OpTask& task, Buffer buffer, const TileS
 void FunctionalModel::tile_computed(const TileJob& job) {
   const FunctionalOp& f = data_.ops[static_cast<size_t>(job.op)];
   const OpTask& task = tasks_[static_cast<size_t>(job.op)];
-  const ArrayDesc& array = arrays_[static_cast<size_t>(index_of(task.unit))];
+  const ArrayDesc& array = array_of(arrays_, task.unit);
   const TileStep& s = job.step;
   const int64_t mt = s.dims.mt, kt = s.dims.kt, nt = s.dims.nt;
   // The operands, as the SRAMs hold them.
   const std::vector<uint8_t>& wbytes = held(job.op, Buffer::Weight, s.ki, s.ni);
   const std::vector<int16_t> w = unpack_codes(wbytes.data(), static_cast<size_t>(nt * kt), f.wbits, f.w_signed);
   std::vector<int16_t> x;
-  if (job.input_on_chip) {  // the rank-r intermediate already on chip
+  if (!task.plan.load_x) {  // the rank-r intermediate already on chip
     const int64_t m0 = s.mi * task.plan.tile.mt, k0 = s.ki * task.plan.tile.kt;
     x.resize(static_cast<size_t>(mt * kt));
     for (int64_t m = 0; m < mt; ++m)

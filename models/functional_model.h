@@ -19,7 +19,7 @@ namespace itera::hw {
 
 class FunctionalModel : public TileObserver {
  public:
-  FunctionalModel(FunctionalData& data, const AccelConfig& config, const std::vector<OpTask>& tasks);
+  FunctionalModel(FunctionalData& data, const std::vector<ArrayDesc>& arrays, const std::vector<OpTask>& tasks);
 
   // The DRAM image of `bytes` bytes with every op's weight and input tiles (codes first;
   // the scale bytes of a weight tile stay 0). Throws itera::Error above 1 GiB.

@@ -30,6 +30,7 @@ struct OpResult {
 };
 
 struct SimRun {
+  std::vector<ArrayDesc> arrays;  // the units that ran (unit_arrays())
   std::vector<OpResult> ops;
   int64_t makespan_cycles = 0;
   double clock_period_ns = 0;

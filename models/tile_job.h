@@ -14,7 +14,6 @@ struct TileJob {
   TileShape shape;      // what the fold work needs
   bool first_of_op = false;
   bool last_of_op = false;
-  bool input_on_chip = false;  // lr_up: the input is the on-chip intermediate
 };
 
 }  // namespace itera::hw

@@ -7,27 +7,27 @@
 
 namespace itera::hw {
 
-Top::Top(const sc_core::sc_module_name& name, const AccelConfig& config, Fidelity fidelity,
-         const std::vector<OpTask>& tasks, std::vector<OpProgress>& progress)
-    : sc_module(name), clocking_(config.clock_mhz) {
+Top::Top(const sc_core::sc_module_name& name, const std::vector<ArrayDesc>& arrays, const BuffersConfig& buffers,
+         const DramConfig& memory, double clock_mhz, Fidelity fidelity, const std::vector<OpTask>& tasks,
+         std::vector<OpProgress>& progress)
+    : sc_module(name), clocking_(clock_mhz) {
   // The cycle fidelity clocks the arrays and the DRAM; the fast fidelity has no clock at
   // all (its blocks wait exact latencies), so an sc_clock is only built for the former.
   if (fidelity == Fidelity::Cycle) clock_ = std::make_unique<sc_core::sc_clock>("clk", clocking_.period);
-  dram_ = std::make_unique<Dram>("dram", make_memory_core(config.memory.dram), fidelity, clocking_, clock_.get(),
-                                 &failure_);
-  for (const ArrayDesc& desc : unit_arrays(config)) {
+  dram_ = std::make_unique<Dram>("dram", make_memory_core(memory), fidelity, clocking_, clock_.get(), &failure_);
+  for (const ArrayDesc& desc : arrays) {
     ComputeUnit u;
     u.desc = desc;
     const std::string prefix = desc.unit == Unit::Main ? "" : "lowrank_";
     PerBuffer<Sram*> srams;
     for (Buffer b : kBuffers) {
       u.srams[b] = std::make_unique<Sram>((prefix + to_string(b) + "_sram").c_str(),
-                                          buffer_config(config.buffers, b));
+                                          buffer_config(buffers, b));
       srams[b] = u.srams[b].get();
     }
-    u.array = std::make_unique<PeArray>((prefix + "pe_array").c_str(), desc, config.buffers, srams, fidelity,
+    u.array = std::make_unique<PeArray>((prefix + "pe_array").c_str(), desc, buffers, srams, fidelity,
                                         clocking_, clock_.get(), static_cast<int>(tasks.size()));
-    u.dma = std::make_unique<DmaController>((prefix + "dma").c_str(), desc.unit, config.buffers, *u.array, srams,
+    u.dma = std::make_unique<DmaController>((prefix + "dma").c_str(), desc.unit, buffers, *u.array, srams,
                                             clocking_, tasks, progress, &failure_, finished_);
     u.dma->socket.bind(dram_->socket);
     units_.push_back(std::move(u));
@@ -85,11 +85,10 @@ void Top::watchdog() {
   }
 }
 
-int64_t watchdog_bound(const std::vector<OpTask>& tasks, const AccelConfig& config) {
-  const std::vector<ArrayDesc> arrays = unit_arrays(config);
+int64_t watchdog_bound(const std::vector<OpTask>& tasks, const std::vector<ArrayDesc>& arrays) {
   int64_t worst = 0;
   for (const OpTask& t : tasks) {
-    const ArrayDesc& a = arrays[static_cast<size_t>(index_of(t.unit))];
+    const ArrayDesc& a = array_of(arrays, t.unit);
     const FoldPlan fp =
         plan_folds(a.dataflow, a.rows, a.cols, t.plan.pack, t.plan.tile.mt, t.plan.tile.kt, t.plan.tile.nt);
     const int64_t bytes = weight_tile_bytes(*t.op, t.plan.tile.kt, t.plan.tile.nt) +

@@ -35,8 +35,11 @@ struct ComputeUnit {
 
 class Top : public sc_core::sc_module {
  public:
-  Top(const sc_core::sc_module_name& name, const AccelConfig& config, Fidelity fidelity,
-      const std::vector<OpTask>& tasks, std::vector<OpProgress>& progress);
+  // One unit per entry of `arrays` (unit_arrays()), each with `buffers`; the DRAM block
+  // serves `memory`; the clock runs at `clock_mhz`.
+  Top(const sc_core::sc_module_name& name, const std::vector<ArrayDesc>& arrays, const BuffersConfig& buffers,
+      const DramConfig& memory, double clock_mhz, Fidelity fidelity, const std::vector<OpTask>& tasks,
+      std::vector<OpProgress>& progress);
 
   const Clocking& clocking() const { return clocking_; }
   SimFailure& failure() { return failure_; }
@@ -69,6 +72,6 @@ class Top : public sc_core::sc_module {
 
 // A watchdog bound far above the slowest tile and the slowest transfer:
 // 64 x (the slowest tile's classic cycles + its bytes at 1 byte/cycle) + 10^6.
-int64_t watchdog_bound(const std::vector<OpTask>& tasks, const AccelConfig& config);
+int64_t watchdog_bound(const std::vector<OpTask>& tasks, const std::vector<ArrayDesc>& arrays);
 
 }  // namespace itera::hw

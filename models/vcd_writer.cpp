@@ -6,23 +6,25 @@
 #include <fstream>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "file_io.h"
 
 namespace itera::hw {
 
-VcdWriter::VcdWriter(const std::string& path, const Top& top)
-    : path_(path), tmp_(path + ".tmp" + std::to_string(::getpid())) {
+VcdWriter::VcdWriter(const std::string& path, const Top& top) : path_(path), staged_(staging_path(path)) {
+  raw_ = staged_ + ".raw";  // SystemC appends ".vcd"
   // SystemC reports an unwritable file only in its own words (E701); check first.
-  if (std::FILE* probe = std::fopen((tmp_ + ".vcd").c_str(), "w")) {
-    std::fclose(probe);
-  } else {
-    const int err = errno;
-    tmp_.clear();
-    throw Error(fmt::format("cannot write the waveform to '{}': {}", path_, std::strerror(err)));
+  for (const std::string& f : {raw_ + ".vcd", staged_}) {
+    if (std::FILE* probe = std::fopen(f.c_str(), "w")) {
+      std::fclose(probe);
+    } else {
+      const int err = errno;
+      remove_files();
+      throw Error(fmt::format("cannot write the waveform to '{}': {}", path_, std::strerror(err)));
+    }
   }
-  file_ = sc_core::sc_create_vcd_trace_file(tmp_.c_str());  // SystemC appends ".vcd"
+  file_ = sc_core::sc_create_vcd_trace_file(raw_.c_str());
   file_->set_time_unit(1, sc_core::SC_PS);
   if (top.clock() != nullptr) sc_core::sc_trace(file_, *top.clock(), "clk");
   for (const ComputeUnit& u : top.units())
@@ -35,19 +37,21 @@ void VcdWriter::close() {
   file_ = nullptr;
 }
 
+void VcdWriter::remove_files() {
+  std::remove((raw_ + ".vcd").c_str());
+  if (!staged_.empty()) std::remove(staged_.c_str());
+}
+
 VcdWriter::~VcdWriter() {
   close();
-  if (!tmp_.empty()) {
-    std::remove((tmp_ + ".vcd").c_str());
-    std::remove((tmp_ + ".clean").c_str());
-  }
+  remove_files();
 }
 
 void VcdWriter::finish() {
   close();
   {
-    std::ifstream in(tmp_ + ".vcd");
-    std::ofstream out(tmp_ + ".clean");
+    std::ifstream in(raw_ + ".vcd");
+    std::ofstream out(staged_);
     std::string line;
     bool in_date = false, date_done = false;
     while (std::getline(in, line)) {
@@ -63,9 +67,9 @@ void VcdWriter::finish() {
     }
     if (!out) throw Error(fmt::format("cannot write the waveform to '{}'", path_));
   }
-  std::remove((tmp_ + ".vcd").c_str());
-  if (std::rename((tmp_ + ".clean").c_str(), path_.c_str()) != 0)
-    throw Error(fmt::format("cannot write the waveform to '{}'", path_));
+  std::remove((raw_ + ".vcd").c_str());
+  install_file(staged_, path_);
+  staged_.clear();
 }
 
 }  // namespace itera::hw

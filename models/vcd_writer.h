@@ -2,8 +2,9 @@
 // The waveform of a run (`itera simulate --vcd`): the clock (cycle fidelity), each
 // array's state and the DRAM block's busy flag, in SystemC's VCD format. SystemC
 // stamps the file with the wall-clock date; finish() drops that block, so the same
-// inputs give the same bytes, and moves the file into place. Nothing appears at the
-// path unless finish() succeeds.
+// inputs give the same bytes, and puts the file in place by the output rules of
+// file_io.h (symlinks followed, devices written in place). Nothing appears at the path
+// unless finish() succeeds.
 #include <string>
 
 #include <systemc>
@@ -25,7 +26,8 @@ class VcdWriter {
 
  private:
   void close();
-  std::string path_, tmp_;
+  void remove_files();
+  std::string path_, staged_, raw_;
   sc_core::sc_trace_file* file_ = nullptr;
 };
 

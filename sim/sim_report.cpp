@@ -119,11 +119,11 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
   r.pes = run.pes_main + run.pes_lowrank;
   r.wall_seconds = run.wall_seconds;
   r.simulated_cycles = run.makespan_cycles;
-  const std::vector<ArrayDesc> arrays = unit_arrays(config);
+  const std::vector<ArrayDesc>& arrays = run.arrays;
   double slot_cycles = 0;  // sum of total_i x PEs x pack_i
   for (const hw::OpResult& o : run.ops) {
     const TraceOp& op = trace.ops[static_cast<size_t>(o.index)];
-    const ArrayDesc& array = arrays[static_cast<size_t>(index_of(o.unit))];
+    const ArrayDesc& array = array_of(arrays, o.unit);
     LayerReport l = layer_report(op, o, array, run.dram_peak_bytes_per_cycle);
     add_to_totals(r, l);
     slot_cycles += static_cast<double>(l.total_cycles) * static_cast<double>(r.pes) * o.plan.pack;

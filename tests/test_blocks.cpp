@@ -264,7 +264,10 @@ struct DmaBench : sc_core::sc_module {
 
   SC_HAS_PROCESS(DmaBench);
   DmaBench(const sc_core::sc_module_name& name, const AccelConfig& config, Trace t)
-      : sc_module(name), trace(std::move(t)), layout(lay_out_ops(trace, config)), progress(layout.tasks.size()) {
+      : sc_module(name),
+        trace(std::move(t)),
+        layout(lay_out_ops(trace, unit_arrays(config), config.buffers, config.memory.ideal)),
+        progress(layout.tasks.size()) {
     PerBuffer<Sram*> raw;
     for (Buffer b : kBuffers) {
       srams[b] = std::make_unique<Sram>((std::string(to_string(b)) + "_sram").c_str(),

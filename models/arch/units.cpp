@@ -41,8 +41,12 @@ std::vector<ArrayDesc> unit_arrays(const AccelConfig& c) {
   return out;
 }
 
-Unit unit_for(const AccelConfig& c, OpKind kind) {
-  return c.low_rank.datapath == LowRankDatapath::Dedicated && kind != OpKind::Dense ? Unit::LowRank : Unit::Main;
+Unit unit_for(const std::vector<ArrayDesc>& arrays, OpKind kind) {
+  return arrays.size() > 1 && kind != OpKind::Dense ? Unit::LowRank : Unit::Main;
+}
+
+const ArrayDesc& array_of(const std::vector<ArrayDesc>& arrays, Unit u) {
+  return arrays.at(static_cast<size_t>(index_of(u)));
 }
 
 }  // namespace itera

@@ -49,9 +49,13 @@ struct ArrayDesc {
 // The buffers of a unit, by name.
 const BufferConfig& buffer_config(const BuffersConfig& b, Buffer which);
 
-// The units of `config`: the main array, and the dedicated low-rank array if any.
+// The units of `config`: the main array, and the dedicated low-rank array if any. Built
+// once per run (simulate_trace) and handed to everything that needs an array.
 std::vector<ArrayDesc> unit_arrays(const AccelConfig& config);
-// The unit that runs an op of `kind`.
-Unit unit_for(const AccelConfig& config, OpKind kind);
+// The unit of `arrays` that runs an op of `kind`: low-rank ops go to the dedicated
+// low-rank array when there is one.
+Unit unit_for(const std::vector<ArrayDesc>& arrays, OpKind kind);
+// The description of unit `u` in `arrays`.
+const ArrayDesc& array_of(const std::vector<ArrayDesc>& arrays, Unit u);
 
 }  // namespace itera

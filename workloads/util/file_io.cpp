@@ -104,6 +104,28 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   rename_into_place(tmp, t.path);
 }
 
+std::string staging_path(const std::string& path) {
+  const OutputTarget t = resolve_output(path);
+  if (t.kind == OutputTarget::Replace) return temp_name(t.path);
+  std::error_code ec;
+  const fs::path dir = fs::temp_directory_path(ec);
+  return temp_name(((ec ? fs::path("/tmp") : dir) / "itera-output").string());
+}
+
+void install_file(const std::string& staged, const std::string& path) {
+  const OutputTarget t = resolve_output(path);
+  if (t.kind == OutputTarget::Replace) return rename_into_place(staged, t.path);
+  std::string bytes;
+  try {
+    bytes = read_file(staged);
+  } catch (...) {
+    std::remove(staged.c_str());
+    throw;
+  }
+  std::remove(staged.c_str());
+  write_direct(t, path, bytes);
+}
+
 void StagedOutputs::add(std::string path, std::string bytes) {
   for (const auto& f : files_)
     if (f.first == path || (path != "-" && same_file(f.first, path)))

@@ -27,6 +27,14 @@ OutputTarget resolve_output(const std::string& path);
 // Throws itera::Error naming the path when the file cannot be written.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
+// For outputs produced as files by other code (e.g. a library writing a waveform): a
+// path to stage output `path` in (beside its final target, or in the temp directory
+// for standard output and devices), and the step that moves the finished staged file
+// into place by the rules above (removing it). install_file throws itera::Error naming
+// `path` and removes the staged file on failure.
+std::string staging_path(const std::string& path);
+void install_file(const std::string& staged, const std::string& path);
+
 // Several output files that must appear together or not at all: each is first
 // written to a temp file; commit() renames them all only when every write worked
 // (standard output and in-place targets are written before the renames). If anything
