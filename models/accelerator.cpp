@@ -40,16 +40,13 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   const DramLayout layout = lay_out_ops(trace, arrays, config.buffers, config.memory.ideal);  // throws on misfits
   std::vector<OpProgress> progress(layout.tasks.size());
   std::unique_ptr<FunctionalModel> functional;
-  std::vector<uint8_t> image;
-  if (options.functional != nullptr) {
+  if (options.functional != nullptr)
     functional = std::make_unique<FunctionalModel>(*options.functional, arrays, layout.tasks);
-    image = functional->dram_image(layout.end);
-  }
   Top top("top", arrays, config.buffers, config.memory.dram, config.clock_mhz, options.fidelity, layout.tasks,
           progress);
-  top.dram().drop_responses = options.fault == "drop-dram-response";
+  if (options.fault == "drop-dram-response") top.dram().drop_responses();
   if (functional) {
-    top.dram().image = &image;
+    top.dram().set_backing_store(&functional->build_dram_image(layout.end));
     top.set_observer(functional.get());
   }
   top.watchdog_cycles = watchdog_bound(layout.tasks, arrays);

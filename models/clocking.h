@@ -8,8 +8,6 @@
 
 #include <systemc>
 
-#include "fidelity.h"
-
 namespace itera::hw {
 
 

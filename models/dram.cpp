@@ -50,7 +50,7 @@ void Dram::on_clock() {
   if (!in_flight_) return;
   const uint64_t target = core_tick_at(clocking_.now_cycle());
   while (core_->now() < target && !core_->idle()) core_->tick();
-  if (core_->idle() && !drop_responses) {
+  if (core_->idle() && !drop_responses_) {
     in_flight_ = false;
     answered_.notify(sc_core::SC_ZERO_TIME);
   }
@@ -65,15 +65,15 @@ void Dram::wait_for_turn(int id) {
 }
 
 bool Dram::copy_payload(tlm::tlm_generic_payload& trans) {
-  if (image == nullptr) return true;
+  if (image_ == nullptr) return true;
   const uint64_t bytes = trans.get_data_length();
-  if (trans.get_address() + bytes > image->size()) {
+  if (trans.get_address() + bytes > image_->size()) {
     failure_->raise(fmt::format("DRAM block '{}': a {}-byte access at 0x{:x} is outside the {}-byte memory", name(),
-                                bytes, trans.get_address(), image->size()));
+                                bytes, trans.get_address(), image_->size()));
     trans.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return false;
   }
-  uint8_t* cell = image->data() + trans.get_address();
+  uint8_t* cell = image_->data() + trans.get_address();
   if (trans.get_command() == tlm::TLM_WRITE_COMMAND)
     std::copy(trans.get_data_ptr(), trans.get_data_ptr() + bytes, cell);
   else
@@ -84,7 +84,7 @@ bool Dram::copy_payload(tlm::tlm_generic_payload& trans) {
 bool Dram::await_completion(tlm::tlm_generic_payload& trans, int64_t start) {
   if (fidelity_ == Fidelity::Fast) {
     core_->run_until_idle();
-    if (drop_responses) sc_core::wait(answered_);  // never notified: the kernel runs out of events
+    if (drop_responses_) sc_core::wait(answered_);  // never notified: the kernel runs out of events
     sc_core::wait(clocking_.cycles(first_cycle_reaching(core_->now()) - start));
     return true;
   }

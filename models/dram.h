@@ -27,6 +27,7 @@
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
 #include "clocking.h"
+#include "fidelity.h"
 #include "memory_core.h"
 #include "sim_failure.h"
 
@@ -52,10 +53,11 @@ class Dram : public sc_core::sc_module {
   // Bytes per accelerator cycle at the core's peak.
   double peak_bytes_per_cycle() const;
   const sc_core::sc_signal<bool, sc_core::SC_UNCHECKED_WRITERS>& busy_signal() const { return busy_sig_; }
-  // Functional mode: the bytes the DRAM holds (payloads are copied from / to it).
-  std::vector<uint8_t>* image = nullptr;
+  // The bytes the memory holds, when the data matters (functional mode): payloads are
+  // copied from and to it. Without one, transfers are timed and their data ignored.
+  void set_backing_store(std::vector<uint8_t>* bytes) { image_ = bytes; }
   // Testing aid: accept transfers but never answer them (a lost request).
-  bool drop_responses = false;
+  void drop_responses() { drop_responses_ = true; }
   // What the block is doing, for deadlock reports.
   std::string status() const;
 
@@ -90,6 +92,8 @@ class Dram : public sc_core::sc_module {
   sc_core::sc_event answered_;
   sc_core::sc_signal<bool, sc_core::SC_UNCHECKED_WRITERS> busy_sig_;
   uint64_t current_addr_ = 0, current_bytes_ = 0;
+  std::vector<uint8_t>* image_ = nullptr;
+  bool drop_responses_ = false;
 };
 
 }  // namespace itera::hw

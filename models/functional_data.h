@@ -1,10 +1,10 @@
 #pragma once
-// Functional mode (`itera simulate --functional`): the operands carry real integer
-// codes. Weight codes come from a saved decomposition, activation codes from a seeded
-// generator; they are packed into the DRAM image tile by tile, travel to the SRAMs in
-// the TLM payloads, and the PE array multiplies what it finds there. The accumulators
-// it leaves in the output SRAM are recorded per op, for comparison with an Eigen
-// integer product.
+// The data of functional mode (`itera simulate --functional`): the operands carry real
+// integer codes. Weight codes come from a saved decomposition, activation codes from a
+// seeded generator; functional_model.h packs them into the DRAM image tile by tile,
+// they travel to the SRAMs in the TLM payloads, and the model multiplies what the
+// buffers received, fold by fold as the array computes. The finished accumulators are
+// recorded per op, for comparison with an Eigen integer product.
 #include <cstddef>
 #include <cstdint>
 #include <vector>

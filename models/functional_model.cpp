@@ -43,12 +43,13 @@ const std::vector<uint8_t>& FunctionalModel::held(int op, Buffer buffer, int64_t
   return it->second;
 }
 
-std::vector<uint8_t> FunctionalModel::dram_image(uint64_t bytes) const {
+std::vector<uint8_t>& FunctionalModel::build_dram_image(uint64_t bytes) {
   constexpr uint64_t kMaxBytes = uint64_t{1} << 30;
   if (bytes > kMaxBytes)
     throw Error(fmt::format("functional mode is for small layers: this trace needs {} MiB of DRAM image (limit {})",
                             bytes >> 20, kMaxBytes >> 20));
-  std::vector<uint8_t> image(bytes, 0);
+  std::vector<uint8_t>& image = image_;
+  image.assign(bytes, 0);
   for (const OpTask& t : tasks_) {
     const FunctionalOp& f = data_.ops[static_cast<size_t>(t.index)];
     const TilePlan& p = t.plan;

@@ -21,9 +21,10 @@ class FunctionalModel : public TileObserver {
  public:
   FunctionalModel(FunctionalData& data, const std::vector<ArrayDesc>& arrays, const std::vector<OpTask>& tasks);
 
-  // The DRAM image of `bytes` bytes with every op's weight and input tiles (codes first;
-  // the scale bytes of a weight tile stay 0). Throws itera::Error above 1 GiB.
-  std::vector<uint8_t> dram_image(uint64_t bytes) const;
+  // Builds the DRAM image of `bytes` bytes with every op's weight and input tiles (codes
+  // first; the scale bytes of a weight tile stay 0) and returns it, to back the DRAM
+  // block. Throws itera::Error above 1 GiB.
+  std::vector<uint8_t>& build_dram_image(uint64_t bytes);
 
   void tile_loaded(const OpTask& task, Buffer buffer, const TileStep& step, const uint8_t* bytes,
                    size_t count) override;
@@ -40,6 +41,7 @@ class FunctionalModel : public TileObserver {
   const std::vector<OpTask>& tasks_;
   std::map<uint64_t, std::vector<uint8_t>> tiles_;        // operand tiles the SRAMs received
   std::map<uint64_t, std::vector<int64_t>> accumulators_;  // the output SRAM's accumulators
+  std::vector<uint8_t> image_;                             // what the DRAM holds
 };
 
 }  // namespace itera::hw

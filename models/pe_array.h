@@ -18,6 +18,7 @@
 
 #include "accel_config.h"
 #include "clocking.h"
+#include "fidelity.h"
 #include "fold_work.h"
 #include "hw_stats.h"
 #include "tile_job.h"

@@ -29,9 +29,8 @@
 //
 // Low-rank chains keep the rank-r intermediate on chip: an lr_down writes no Y (its
 // M x r result stays in the input buffer, which must hold it whole) and an lr_up loads
-// no X. An op that
-// accumulates into an earlier op's output (the compensated form) reads that Y tile
-// back and writes the sum: 2 x Y bytes.
+// no X. An op that accumulates into an earlier op's output (the compensated form) reads
+// that Y tile back and writes the sum: 2 x Y bytes.
 //
 // With memory.ideal the buffers are unbounded: one tile, no DRAM traffic.
 #include <cstdint>
