@@ -1,0 +1,98 @@
+#include "dram_core.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace itera::hw {
+
+DramCore::Channel::Channel(const CommandTiming& timing, size_t n_banks, size_t depth)
+    : banks(n_banks), scheduler(timing, n_banks, depth), refresh(timing) {}
+
+DramCore::DramCore(const DramTiming& timing, int queue_depth) : timing_(timing), cycles_(timing), mapping_(timing) {
+  if (queue_depth < 1 || mapping_.burst_bytes() == 0 || mapping_.columns() == 0)
+    throw Error(fmt::format("DRAM preset '{}': inconsistent geometry", timing.name));
+  channels_.reserve(static_cast<size_t>(timing.channels));
+  for (int c = 0; c < timing.channels; ++c)
+    channels_.emplace_back(cycles_, static_cast<size_t>(timing.banks), static_cast<size_t>(queue_depth));
+}
+
+double DramCore::peak_bytes_per_tick() const { return timing_.channels * timing_.bus_bits / 8.0 * 2.0; }
+
+std::string DramCore::describe() const {
+  return fmt::format("{}: {} x {}-bit channel(s), {} MT/s, {} banks, {} B rows, BL{}, CL-RCD-RP-RAS {}-{}-{}-{}, "
+                     "peak {:.1f} GB/s",
+                     timing_.name, timing_.channels, timing_.bus_bits, timing_.data_rate_mts, timing_.banks,
+                     timing_.row_bytes, timing_.burst_length, timing_.tCL, timing_.tRCD, timing_.tRP, timing_.tRAS,
+                     timing_.peak_gbps());
+}
+
+void DramCore::submit(uint64_t addr, uint64_t bytes, bool write) {
+  if (bytes == 0) return;
+  (write ? stats_.write_bytes : stats_.read_bytes) += bytes;
+  outstanding_ += mapping_.bursts(addr, bytes);
+  mapping_.for_each_run(addr, bytes, [this](uint64_t ch, const BurstRun& run) {
+    channels_[static_cast<size_t>(ch)].scheduler.enqueue(run);
+  });
+}
+
+bool DramCore::step_channel(Channel& c) {
+  const bool admitted = c.scheduler.admit();
+  switch (c.refresh.step(now_, c.scheduler.bus_free(), c.banks)) {
+    case Refresh::Gate::Started:
+      ++stats_.refreshes;
+      return true;
+    case Refresh::Gate::BecameDue:
+      return true;
+    case Refresh::Gate::Blocked:
+      return admitted;
+    case Refresh::Gate::Free:
+      break;
+  }
+  const Command issued = c.scheduler.issue(now_, c.banks, stats_);
+  if (issued == Command::Column) {
+    last_data_end_ = std::max(last_data_end_, c.scheduler.bus_free());
+    --outstanding_;
+  }
+  return issued != Command::None || admitted;
+}
+
+bool DramCore::step() {
+  bool changed = false;
+  for (Channel& c : channels_) changed = step_channel(c) || changed;
+  return changed;
+}
+
+void DramCore::tick() {
+  step();
+  ++now_;
+}
+
+uint64_t DramCore::next_event() const {
+  EventHorizon h(now_);
+  h.consider(last_data_end_);
+  for (const Channel& c : channels_) {
+    c.refresh.next_events(h, c.scheduler.bus_free());
+    c.scheduler.next_events(h, c.banks);
+  }
+  return h.next();
+}
+
+void DramCore::run_until_idle() {
+  while (!idle()) {
+    if (step())
+      ++now_;
+    else
+      now_ = next_event();
+  }
+}
+
+void DramCore::skip_to(uint64_t t) {
+  if (!idle()) throw Error("internal: DramCore::skip_to on a busy core");
+  for (Channel& c : channels_) stats_.refreshes += c.refresh.skip(now_, t, c.scheduler.bus_free(), c.banks);
+  now_ = std::max(now_, t);
+}
+
+}  // namespace itera::hw

@@ -1,0 +1,68 @@
+#pragma once
+// A DRAM device with its controller, from a preset (dram_timing.h), clocked at the DRAM
+// clock (tCK), in the manner of DRAMsim3's controller. The parts, one file each:
+//   address_mapping.h    byte address -> channel, bank, row, column; transfers -> runs of bursts
+//   command_timing.h     the timing constraints in DRAM cycles, and the simplifications
+//   bank_state.h         one bank: open row, command readiness, row hit / miss / conflict
+//   command_scheduler.h  one channel's request queue and FR-FCFS scheduler, its data bus
+//   refresh.h            one channel's all-bank refresh schedule
+//   event_horizon.h      the next cycle at which anything may happen
+// Each DRAM cycle, each channel admits waiting bursts into its request queue; then,
+// unless a refresh is due or in progress, issues at most one command.
+// read_bytes / write_bytes count the bytes asked for, bursts the column commands.
+//
+// Speed: run_until_idle only visits ticks at which some command can issue, data ends or
+// a refresh starts or ends (about 40 ns of host time per streamed burst; a queue full of
+// random accesses costs more, about 1.5 us per burst, as each visited tick scans the
+// queue). The class is final so that run_until_idle's idle() test is a direct call.
+#include <cstdint>
+#include <vector>
+
+#include "address_mapping.h"
+#include "bank_state.h"
+#include "command_scheduler.h"
+#include "command_timing.h"
+#include "dram_timing.h"
+#include "memory_core.h"
+#include "refresh.h"
+
+namespace itera::hw {
+
+class DramCore final : public MemoryCore {
+ public:
+  explicit DramCore(const DramTiming& timing, int queue_depth = 32);
+
+  double clock_ns() const override { return timing_.tck_ns; }
+  uint64_t now() const override { return now_; }
+  double peak_bytes_per_tick() const override;
+  void submit(uint64_t addr, uint64_t bytes, bool write) override;
+  bool idle() const override { return outstanding_ == 0 && now_ >= last_data_end_; }
+  void tick() override;
+  void run_until_idle() override;
+  void skip_to(uint64_t t) override;
+  const MemoryStats& stats() const override { return stats_; }
+  std::string describe() const override;
+
+  uint64_t burst_bytes() const { return mapping_.burst_bytes(); }
+
+ private:
+  struct Channel {
+    Channel(const CommandTiming& timing, size_t n_banks, size_t depth);
+    std::vector<BankState> banks;
+    CommandScheduler scheduler;
+    Refresh refresh;
+  };
+
+  bool step_channel(Channel& c);  // everything one channel does at now_; true if its state changed
+  bool step();                    // all channels at now_
+  uint64_t next_event() const;    // earliest cycle > now_ at which something may happen
+
+  DramTiming timing_;
+  CommandTiming cycles_;
+  AddressMapping mapping_;
+  std::vector<Channel> channels_;
+  uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0;
+  MemoryStats stats_;
+};
+
+}  // namespace itera::hw
