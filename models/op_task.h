@@ -20,13 +20,13 @@ struct OpTask {
   // DRAM address of a tile: its region's base plus its rank in the tile-major order
   // times the size of a full tile (ragged tiles leave a gap).
   uint64_t w_addr(int64_t ki, int64_t ni) const {
-    return base_w + at(ni * plan.k_tiles + ki, weight_tile_bytes(*op, plan.tile.kt, plan.tile.nt));
+    return base_w + at(ni * plan.k_tiles + ki, full_tile_bytes(plan, *op).w);
   }
   uint64_t x_addr(int64_t mi, int64_t ki) const {
-    return base_x + at(mi * plan.k_tiles + ki, act_tile_bytes(op->abits, plan.tile.mt, plan.tile.kt));
+    return base_x + at(mi * plan.k_tiles + ki, full_tile_bytes(plan, *op).x);
   }
   uint64_t y_addr(int64_t mi, int64_t ni) const {
-    return base_y + at(mi * plan.n_tiles + ni, act_tile_bytes(op->abits, plan.tile.mt, plan.tile.nt));
+    return base_y + at(mi * plan.n_tiles + ni, full_tile_bytes(plan, *op).y);
   }
 
  private:

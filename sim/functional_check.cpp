@@ -7,16 +7,13 @@
 
 #include "compressed_io.h"
 #include "error.h"
+#include "text.h"
 #include "rng.h"
 #include "stable_hash.h"
 
 namespace itera {
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 const QuantizedMatrix& codes_of(const QuantizedMatrix* q, const TraceOp& op, const char* part) {
   if (!q) throw Error(fmt::format("--functional: op '{}' needs the layer's {} part, which the file does not have",

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "int_math.h"
 #include "units.h"
 
 namespace itera {
@@ -16,7 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 // ---- building records -------------------------------------------------------------
 
@@ -77,16 +77,16 @@ Field<RecordOf<M>> member(const char* key, const char* unit) {
   return {key, unit, kind, default_format(kind), &get_member<M>, &set_member<M>};
 }
 
-// Element B (0 weight, 1 input, 2 output) of the per-buffer byte counts M.
-template <auto M, size_t B>
+// Buffer B's element of the per-buffer byte counts M.
+template <auto M, Buffer B>
 FieldValue get_element(const RecordOf<M>& record, const SimReport&) {
   return value_of((record.*M)[B]);
 }
-template <auto M, size_t B>
+template <auto M, Buffer B>
 void set_element(RecordOf<M>& record, const FieldValue& v) {
   store((record.*M)[B], v);
 }
-template <auto M, size_t B>
+template <auto M, Buffer B>
 Field<RecordOf<M>> buffer_bytes(const char* key) {
   return {key, "bytes", FieldKind::Integer, "{}", &get_element<M, B>, &set_element<M, B>};
 }
@@ -218,12 +218,12 @@ const std::vector<LayerField>& layer_fields() {
       member<&L::dram_busy_cycles>("dram_busy_cycles", "cycles"),
       member<&L::dram_bw_percent>("dram_bandwidth_percent", "percent"),
       member<&L::row_hit_rate>("row_hit_rate", "ratio"),
-      buffer_bytes<&L::sram_read_bytes, 0>("sram.weight.read_bytes"),
-      buffer_bytes<&L::sram_write_bytes, 0>("sram.weight.write_bytes"),
-      buffer_bytes<&L::sram_read_bytes, 1>("sram.input.read_bytes"),
-      buffer_bytes<&L::sram_write_bytes, 1>("sram.input.write_bytes"),
-      buffer_bytes<&L::sram_read_bytes, 2>("sram.output.read_bytes"),
-      buffer_bytes<&L::sram_write_bytes, 2>("sram.output.write_bytes"),
+      buffer_bytes<&L::sram_read_bytes, Buffer::Weight>("sram.weight.read_bytes"),
+      buffer_bytes<&L::sram_write_bytes, Buffer::Weight>("sram.weight.write_bytes"),
+      buffer_bytes<&L::sram_read_bytes, Buffer::Input>("sram.input.read_bytes"),
+      buffer_bytes<&L::sram_write_bytes, Buffer::Input>("sram.input.write_bytes"),
+      buffer_bytes<&L::sram_read_bytes, Buffer::Output>("sram.output.read_bytes"),
+      buffer_bytes<&L::sram_write_bytes, Buffer::Output>("sram.output.write_bytes"),
       member<&L::bound>("bound", "text"),
       // Derived (the table's and the CSV reports' columns).
       derived("pe_utilization_percent", "percent",
@@ -242,16 +242,16 @@ const std::vector<LayerField>& layer_fields() {
               }),
       // SCALE-Sim's SRAM bandwidths: what the array reads (IFMAP, FILTER) and writes (OFMAP).
       derived("bandwidth.ifmap_sram", "bytes/cycle",
-              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_read_bytes[1], l); }),
+              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_read_bytes[Buffer::Input], l); }),
       derived("bandwidth.filter_sram", "bytes/cycle",
-              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_read_bytes[0], l); }),
+              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_read_bytes[Buffer::Weight], l); }),
       derived("bandwidth.ofmap_sram", "bytes/cycle",
-              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[2], l); }),
+              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[Buffer::Output], l); }),
       // The DRAM side: fills of the input / weight buffers, drains of the output buffer.
       derived("bandwidth.ifmap_dram", "bytes/cycle",
-              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[1], l); }),
+              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[Buffer::Input], l); }),
       derived("bandwidth.filter_dram", "bytes/cycle",
-              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[0], l); }),
+              [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[Buffer::Weight], l); }),
       derived("bandwidth.ofmap_dram", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.dram_write_bytes, l); }),
   };
@@ -280,12 +280,12 @@ const std::vector<TotalField>& total_fields() {
       member<&S::dram_peak_bytes_per_cycle>("dram_peak_bytes_per_cycle", "bytes/cycle"),
       member<&S::dram_bw_percent>("dram_bandwidth_percent", "percent"),
       member<&S::row_hit_rate>("row_hit_rate", "ratio"),
-      buffer_bytes<&S::sram_read_bytes, 0>("sram.weight.read_bytes"),
-      buffer_bytes<&S::sram_write_bytes, 0>("sram.weight.write_bytes"),
-      buffer_bytes<&S::sram_read_bytes, 1>("sram.input.read_bytes"),
-      buffer_bytes<&S::sram_write_bytes, 1>("sram.input.write_bytes"),
-      buffer_bytes<&S::sram_read_bytes, 2>("sram.output.read_bytes"),
-      buffer_bytes<&S::sram_write_bytes, 2>("sram.output.write_bytes"),
+      buffer_bytes<&S::sram_read_bytes, Buffer::Weight>("sram.weight.read_bytes"),
+      buffer_bytes<&S::sram_write_bytes, Buffer::Weight>("sram.weight.write_bytes"),
+      buffer_bytes<&S::sram_read_bytes, Buffer::Input>("sram.input.read_bytes"),
+      buffer_bytes<&S::sram_write_bytes, Buffer::Input>("sram.input.write_bytes"),
+      buffer_bytes<&S::sram_read_bytes, Buffer::Output>("sram.output.read_bytes"),
+      buffer_bytes<&S::sram_write_bytes, Buffer::Output>("sram.output.write_bytes"),
       // Derived (the table's summary).
       derived("compute_cycles_percent", "percent",
               [](const S& r, const S&) -> FieldValue {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "int_math.h"
 #include "fold_timing.h"
 #include "report_fields.h"
 #include "text.h"
@@ -14,7 +15,6 @@ namespace itera {
 
 namespace {
 
-double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
 std::string source_of(const Trace& t) {
   for (const auto& [k, v] : t.meta)
@@ -66,9 +66,9 @@ LayerReport layer_report(const TraceOp& op, const hw::OpResult& o, const ArrayDe
   l.dram_bursts = o.dma.bursts * rep;
   l.row_hits = o.dma.row_hits * rep;
   l.compulsory_bytes = o.plan.compulsory_bytes * rep;
-  for (int b = 0; b < 3; ++b) {
-    l.sram_read_bytes[b] = o.sram[kBuffers[static_cast<size_t>(b)]].read_bytes * rep;
-    l.sram_write_bytes[b] = o.sram[kBuffers[static_cast<size_t>(b)]].write_bytes * rep;
+  for (Buffer b : kBuffers) {
+    l.sram_read_bytes[b] = o.sram[b].read_bytes * rep;
+    l.sram_write_bytes[b] = o.sram[b].write_bytes * rep;
   }
   const double unit_slots = static_cast<double>(array.pes()) * o.plan.pack;
   const int64_t busy = std::max(o.total_cycles, o.array.compute + o.array.bank_stall);
@@ -96,7 +96,7 @@ void add_to_totals(SimReport& r, const LayerReport& l) {
   r.dram_write_bytes += l.dram_write_bytes;
   r.dram_bursts += l.dram_bursts;
   r.row_hits += l.row_hits;
-  for (int b = 0; b < 3; ++b) {
+  for (Buffer b : kBuffers) {
     r.sram_read_bytes[b] += l.sram_read_bytes[b];
     r.sram_write_bytes[b] += l.sram_write_bytes[b];
   }

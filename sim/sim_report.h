@@ -42,7 +42,7 @@ struct LayerReport {
   int64_t stall_dram = 0, stall_bank = 0, stall_dependency = 0;
   int64_t macs = 0, pe_active = 0, folds = 0;
   int64_t dram_read_bytes = 0, dram_write_bytes = 0, dram_busy_cycles = 0, dram_bursts = 0, row_hits = 0;
-  int64_t sram_read_bytes[3] = {0, 0, 0}, sram_write_bytes[3] = {0, 0, 0};  // weight, input, output
+  PerBuffer<int64_t> sram_read_bytes, sram_write_bytes;
   int64_t compulsory_bytes = 0;
   double pe_utilization = 0, mapping_efficiency = 0, dram_bw_percent = 0, row_hit_rate = 0;
   std::string bound;  // memory | compute
@@ -60,7 +60,7 @@ struct SimReport {
   int64_t total_cycles = 0, compute_cycles = 0, stall_cycles = 0;
   int64_t stall_dram = 0, stall_bank = 0, stall_dependency = 0;
   int64_t macs = 0, dram_read_bytes = 0, dram_write_bytes = 0, dram_bursts = 0, row_hits = 0;
-  int64_t sram_read_bytes[3] = {0, 0, 0}, sram_write_bytes[3] = {0, 0, 0};
+  PerBuffer<int64_t> sram_read_bytes, sram_write_bytes;
   double pe_utilization = 0, latency_us = 0, dram_bw_percent = 0, row_hit_rate = 0;
   // Only for humans (never in JSON / CSV, so reports stay byte-identical):
   double wall_seconds = 0;

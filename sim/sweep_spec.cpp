@@ -55,12 +55,13 @@ Tree to_tree(const YAML::Node& node, const std::string& what) {
   return t;
 }
 
+// A config's text as a tree, through the one YAML loader (one document, a mapping;
+// errors name `what` and the line).
 Tree parse_tree(const std::string& yaml_text, const std::string& what) {
-  try {
-    return to_tree(YAML::Load(yaml_text), what);
-  } catch (const YAML::Exception& e) {
-    throw Error(fmt::format("{}: YAML syntax error: {}", what, e.msg));
-  }
+  const YamlReader reader(what);
+  return to_tree(reader.load_document(yaml_text, {"a config file", "the file has no settings"},
+                                      "(accelerator config keys, see configs/README.md)"),
+                 what);
 }
 
 bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }

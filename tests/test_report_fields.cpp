@@ -179,11 +179,11 @@ TEST(ReportFields, DerivedLayerFiguresFollowTheirDefinitions) {
   l.compute_cycles = 100;
   l.pe_utilization = 0.2;
   l.mapping_efficiency = 0.75;
-  l.sram_read_bytes[0] = 800;   // weight: FILTER SRAM
-  l.sram_read_bytes[1] = 1200;  // input: IFMAP SRAM
-  l.sram_write_bytes[0] = 40;   // weight fills: FILTER DRAM
-  l.sram_write_bytes[1] = 60;   // input fills: IFMAP DRAM
-  l.sram_write_bytes[2] = 2000;  // output: OFMAP SRAM
+  l.sram_read_bytes[Buffer::Weight] = 800;   // weight: FILTER SRAM
+  l.sram_read_bytes[Buffer::Input] = 1200;  // input: IFMAP SRAM
+  l.sram_write_bytes[Buffer::Weight] = 40;   // weight fills: FILTER DRAM
+  l.sram_write_bytes[Buffer::Input] = 60;   // input fills: IFMAP DRAM
+  l.sram_write_bytes[Buffer::Output] = 2000;  // output: OFMAP SRAM
   l.dram_write_bytes = 100;      // output drains: OFMAP DRAM
   EXPECT_DOUBLE_EQ(real(layer_field("pe_utilization_percent"), l, r), 20.0);
   EXPECT_DOUBLE_EQ(real(layer_field("mapping_efficiency_percent"), l, r), 75.0);

@@ -11,6 +11,7 @@
 
 #include "catalog.h"
 #include "error.h"
+#include "text.h"
 #include "llama2c.h"
 #include "rng.h"
 #include "stable_hash.h"
@@ -20,10 +21,6 @@
 namespace itera {
 
 namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 std::vector<LayerRef> llama2c_layers(const std::string& path, bool include_head) {
   auto weights = std::make_shared<LlamaWeights>(load_llama2c(path));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "int_math.h"
 
 namespace itera {
 
@@ -29,7 +30,7 @@ int64_t array_unit(const DataflowRecord& r, Dim d, int rows, int cols, int pack)
 }
 
 int64_t slots(const DataflowRecord& r, Dim d, int64_t size, int pack) {
-  return d == r.packed ? (size + pack - 1) / pack : size;
+  return d == r.packed ? ceil_div(size, pack) : size;
 }
 
 bool splits_reduction(const DataflowRecord& r, int64_t row_folds, int64_t col_folds) {

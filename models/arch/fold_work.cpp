@@ -23,7 +23,7 @@ int64_t operand_bytes(Operand o, const GemmDims& s, int wbits, int abits, int64_
   switch (o) {
     case Operand::Weight: return ceil_div(s[Dim::K] * s[Dim::N] * wbits, 8);
     case Operand::Input: return ceil_div(s[Dim::M] * s[Dim::K] * abits, 8);
-    case Operand::Output: return s[Dim::M] * s[Dim::N] * 4 * psum_factor;
+    case Operand::Output: return s[Dim::M] * s[Dim::N] * kAccumulatorBytes * psum_factor;
   }
   return 0;
 }

@@ -79,67 +79,69 @@ std::string kib(int64_t bytes) { return fmt::format("{:.1f} KiB", static_cast<do
 }  // namespace
 
 int64_t weight_tile_bytes(const TraceOp& op, int64_t kt, int64_t nt) {
-  const int64_t codes = (kt * nt * op.wbits + 7) / 8;
+  const int64_t codes = ceil_div(kt * nt * op.wbits, 8);
   if (op.wbits >= 16) return codes;  // F16 values carry no scales
   const int64_t groups = op.group > 0 ? ceil_div(kt, op.group) : 1;
   return codes + 2 * nt * groups;
 }
 
-int64_t act_tile_bytes(int bits, int64_t rows, int64_t cols) { return (rows * cols * bits + 7) / 8; }
+int64_t act_tile_bytes(int bits, int64_t rows, int64_t cols) { return ceil_div(rows * cols * bits, 8); }
+
+FullTileBytes full_tile_bytes(const TilePlan& p, const TraceOp& op) {
+  return {weight_tile_bytes(op, p.tile.kt, p.tile.nt), act_tile_bytes(op.abits, p.tile.mt, p.tile.kt),
+          act_tile_bytes(op.abits, p.tile.mt, p.tile.nt)};
+}
 
 OpFlow op_flow(const TraceOp& op) {
   return {op.kind == OpKind::LowRankUp, op.kind == OpKind::LowRankDown, !op.accumulate.empty()};
 }
 
-TilePlan plan_tiles(const TraceOp& op, const ArrayDesc& array, const BuffersConfig& buffers, bool ideal,
-                    const OpFlow& flow) {
-  TilePlan best;
-  best.pack = array.pack_for(op.wbits);
-  best.load_x = !flow.input_on_chip;
-  best.write_y = !flow.output_on_chip;
-  best.accumulate = flow.accumulate && !flow.output_on_chip;
-  if (ideal) {
-    best.ideal = true;
-    best.tile = {op.m, op.k, op.n};
-    best.m_tiles = best.k_tiles = best.n_tiles = 1;
-    best.compulsory_bytes = 0;
-    return best;
-  }
-  if (flow.output_on_chip) {
-    // The rank-r intermediate stays on chip for the lr_up that consumes it.
-    const int64_t need = act_tile_bytes(op.abits, op.m, op.n);
-    if (need > int64_t{buffers.input.kb} * 1024)
-      throw Error(fmt::format(
-          "op '{}': the low-rank intermediate (M {} x rank {}, {}-bit) needs {} bytes on chip but buffers.input "
-          "holds {} KiB; set buffers.input.kb to at least {}",
-          op.name, op.m, op.n, op.abits, need, buffers.input.kb, ceil_div(need, 1024)));
-  }
-  const Units u = units_for(array, best.pack);
-  const int64_t cap_w = buffer_tile_capacity(buffers.weight);
-  const int64_t cap_i = buffer_tile_capacity(buffers.input);
-  const int64_t cap_o = buffer_tile_capacity(buffers.output);
-  // Smallest tile first: a clear error when even it does not fit.
+namespace {
+
+// What a tile of each buffer may occupy.
+struct Capacities {
+  int64_t w, x, y;
+};
+
+// Throws the error that names the buffer when even the smallest tile does not fit it.
+void check_smallest_tile(const TraceOp& op, const BuffersConfig& buffers, const Capacities& cap, const Units& u,
+                         bool load_x) {
   const int64_t m0 = std::min<int64_t>(op.m, u.m), k0 = std::min<int64_t>(op.k, u.k),
                 n0 = std::min<int64_t>(op.n, u.n);
-  if (weight_tile_bytes(op, k0, n0) > cap_w)
+  if (weight_tile_bytes(op, k0, n0) > cap.w)
     does_not_fit(op, "weight", buffers.weight, weight_tile_bytes(op, k0, n0),
                  fmt::format("weight tile ({} x {}, {}-bit, with scales)", k0, n0, op.wbits));
-  if (best.load_x && act_tile_bytes(op.abits, m0, k0) > cap_i)
+  if (load_x && act_tile_bytes(op.abits, m0, k0) > cap.x)
     does_not_fit(op, "input", buffers.input, act_tile_bytes(op.abits, m0, k0),
                  fmt::format("input tile ({} x {}, {}-bit)", m0, k0, op.abits));
-  if (m0 * n0 * 4 > cap_o)
-    does_not_fit(op, "output", buffers.output, m0 * n0 * 4,
+  if (m0 * n0 * kAccumulatorBytes > cap.y)
+    does_not_fit(op, "output", buffers.output, m0 * n0 * kAccumulatorBytes,
                  fmt::format("output tile ({} x {} 32-bit accumulators)", m0, n0));
+}
 
+// The rank-r intermediate of an lr_down stays on chip, whole, for the lr_up.
+void check_intermediate(const TraceOp& op, const BuffersConfig& buffers) {
+  const int64_t need = act_tile_bytes(op.abits, op.m, op.n);
+  if (need > int64_t{buffers.input.kb} * 1024)
+    throw Error(fmt::format(
+        "op '{}': the low-rank intermediate (M {} x rank {}, {}-bit) needs {} bytes on chip but buffers.input "
+        "holds {} KiB; set buffers.input.kb to at least {}",
+        op.name, op.m, op.n, op.abits, need, buffers.input.kb, ceil_div(need, 1024)));
+}
+
+// Among every tiling of candidate sizes that fits, the one with the least DRAM traffic
+// (ties: fewer steps, then larger Kt, Nt, Mt). `base` carries the flow flags.
+TilePlan search_tiles(const TraceOp& op, const TilePlan& base, const Capacities& cap, const Units& u) {
+  TilePlan best = base;
   bool found = false;
   std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t> best_key;  // traffic, steps, -kt, -nt, -mt
   for (int64_t kt : candidates(op.k, u.k)) {
     for (int64_t nt : candidates(op.n, u.n)) {
-      if (weight_tile_bytes(op, kt, nt) > cap_w) continue;
+      if (weight_tile_bytes(op, kt, nt) > cap.w) continue;
       for (int64_t mt : candidates(op.m, u.m)) {
-        if (best.load_x && act_tile_bytes(op.abits, mt, kt) > cap_i) continue;
-        if (mt * nt * 4 > cap_o) continue;
-        TilePlan p = best;
+        if (base.load_x && act_tile_bytes(op.abits, mt, kt) > cap.x) continue;
+        if (mt * nt * kAccumulatorBytes > cap.y) continue;
+        TilePlan p = base;
         p.tile = {mt, kt, nt};
         p.m_tiles = ceil_div(op.m, mt);
         p.k_tiles = ceil_div(op.k, kt);
@@ -154,8 +156,32 @@ TilePlan plan_tiles(const TraceOp& op, const ArrayDesc& array, const BuffersConf
       }
     }
   }
-  if (!found) throw Error(fmt::format("op '{}': no tile fits the buffers", op.name));  // unreachable: m0,k0,n0 fit
+  if (!found) throw Error(fmt::format("op '{}': no tile fits the buffers", op.name));  // unreachable after the check
   return best;
+}
+
+}  // namespace
+
+TilePlan plan_tiles(const TraceOp& op, const ArrayDesc& array, const BuffersConfig& buffers, bool ideal,
+                    const OpFlow& flow) {
+  TilePlan base;
+  base.pack = array.pack_for(op.wbits);
+  base.load_x = !flow.input_on_chip;
+  base.write_y = !flow.output_on_chip;
+  base.accumulate = flow.accumulate && !flow.output_on_chip;
+  if (ideal) {
+    base.ideal = true;
+    base.tile = {op.m, op.k, op.n};
+    base.m_tiles = base.k_tiles = base.n_tiles = 1;
+    base.compulsory_bytes = 0;
+    return base;
+  }
+  if (flow.output_on_chip) check_intermediate(op, buffers);
+  const Units u = units_for(array, base.pack);
+  const Capacities cap{buffer_tile_capacity(buffers.weight), buffer_tile_capacity(buffers.input),
+                       buffer_tile_capacity(buffers.output)};
+  check_smallest_tile(op, buffers, cap, u, base.load_x);
+  return search_tiles(op, base, cap, u);
 }
 
 TileStep tile_step(const TilePlan& p, const TraceOp& op, int64_t index) {

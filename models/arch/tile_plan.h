@@ -95,4 +95,13 @@ TileStep tile_step(const TilePlan& plan, const TraceOp& op, int64_t index);
 int64_t weight_tile_bytes(const TraceOp& op, int64_t kt, int64_t nt);
 int64_t act_tile_bytes(int bits, int64_t rows, int64_t cols);
 
+// Bytes of one full-size tile of the plan: W (Kt x Nt), X (Mt x Kt), Y (Mt x Nt).
+struct FullTileBytes {
+  int64_t w = 0, x = 0, y = 0;
+};
+FullTileBytes full_tile_bytes(const TilePlan& plan, const TraceOp& op);
+
+// An output accumulator's width in the output buffer (32-bit partial sums).
+constexpr int64_t kAccumulatorBytes = 4;
+
 }  // namespace itera

@@ -11,6 +11,11 @@ inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c ==
 // `s` without leading and trailing is_space() characters.
 std::string trim(const std::string& s);
 
+// True when `s` ends with `suffix`.
+inline bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 // True when `s` starts with the UTF-8 byte-order mark EF BB BF.
 inline bool has_utf8_bom(const std::string& s) { return s.rfind("\xEF\xBB\xBF", 0) == 0; }
 
