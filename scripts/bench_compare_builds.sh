@@ -13,25 +13,33 @@ trap 'rm -rf "$tmp"' EXIT
 "$new" trace --shape llama2-7b --include-head --phase prefill --seq-len 512 --method rtn --bits 8 \
   -o "$tmp/prefill.trace" >/dev/null
 python3 - "$old" "$new" "$tmp" "${3:-7}" "${4:-3}" <<'PY'
-import json, statistics, subprocess, sys, time
+import json, resource, statistics, subprocess, sys, time
 old, new, tmp, runs_fast, runs_cycle = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
 def run(binary, fid):
     out = f"{tmp}/{fid}.json"
     t0 = time.perf_counter()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([binary, "simulate", f"{tmp}/prefill.trace", "--fidelity", fid, "--no-timing", "--json", out],
                    check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t0, json.load(open(out))["total_cycles"]
-print(f"{'fidelity':<8} {'runs':>5} {'old s':>10} {'new s':>10} {'new/old':>8} {'total cycles':>16}")
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return time.perf_counter() - t0, cpu, json.load(open(out))["total_cycles"]
+print(f"{'fidelity':<8} {'runs':>5} {'old wall s':>11} {'new wall s':>11} {'new/old':>8} "
+      f"{'old cpu s':>10} {'new cpu s':>10} {'new/old':>8} {'total cycles':>16}")
 for fid, n in (("fast", runs_fast), ("cycle", runs_cycle)):
-    times = {old: [], new: []}
+    wall = {old: [], new: []}
+    cpu = {old: [], new: []}
     cycles = set()
     for _ in range(n):
         for b in (old, new):
-            t, c = run(b, fid)
-            times[b].append(t)
-            cycles.add(c)
-    o, w = statistics.median(times[old]), statistics.median(times[new])
+            w, c, total = run(b, fid)
+            wall[b].append(w)
+            cpu[b].append(c)
+            cycles.add(total)
+    ow, nw = statistics.median(wall[old]), statistics.median(wall[new])
+    oc, nc = statistics.median(cpu[old]), statistics.median(cpu[new])
     same = "same" if len(cycles) == 1 else f"DIFFER {sorted(cycles)}"
-    print(f"{fid:<8} {n:>5} {o:>10.3f} {w:>10.3f} {w / o:>8.3f} {min(cycles):>16,} ({same})")
-print("(whole 'itera simulate' processes; medians of alternating runs)")
+    print(f"{fid:<8} {n:>5} {ow:>11.3f} {nw:>11.3f} {nw / ow:>8.3f} {oc:>10.3f} {nc:>10.3f} {nc / oc:>8.3f} "
+          f"{min(cycles):>16,} ({same})")
+print("(whole 'itera simulate' processes; medians of alternating runs; cpu = user + system)")
 PY
