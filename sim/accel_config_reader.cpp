@@ -260,7 +260,7 @@ Fields top_fields(AccelConfig& c, const Reader& r) {
 YAML::Node load_document(const std::string& text, const std::string& filename, const std::string& top_keys) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = load_yaml_documents(text);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) throw Error(fmt::format("{}: YAML syntax error: {}", filename, e.msg));
     throw Error(fmt::format("{}:{}: YAML syntax error: {}", filename, e.mark.line + 1, e.msg));

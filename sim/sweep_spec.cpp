@@ -303,7 +303,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
   const Reader r(file);
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = load_yaml_documents(text);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) throw Error(fmt::format("{}: YAML syntax error: {}", file, e.msg));
     throw Error(fmt::format("{}:{}: YAML syntax error: {}", file, e.mark.line + 1, e.msg));

@@ -196,6 +196,13 @@ class TraceValidator {
 
   void check_name(size_t i) const {
     const std::string& name = t_.ops[i].name;
+    // A NUL would not survive format_trace/parse_trace (a trace is text), and where()
+    // quotes the name raw.
+    if (name.find('\0') != std::string::npos) {
+      const std::string at = i < lines_.size() ? fmt::format("{}:{}", file_, lines_[i])
+                                               : fmt::format("{}: op {}", file_, i + 1);
+      throw Error(fmt::format("{}: bad op name {}: it holds a NUL byte; a name is text", at, excerpt(name)));
+    }
     if (name.empty() || name == "-" || name[0] == '@' || name.find_first_of(" \t\r\n\v\f#") != std::string::npos)
       throw Error(fmt::format("{}: bad op name {}: a name is one word, not '-', without '#', not starting with '@'",
                               where(i), excerpt(name)));
