@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages itera-sim needs, and only those that are missing.
 # Idempotent: running it twice changes nothing the second time.
+#   scripts/install-deps.sh          what the build and the tests need
+#   scripts/install-deps.sh --fuzz   only what scripts/fuzz.sh adds: clang 14, its
+#                                    libFuzzer and sanitizer runtimes, llvm-symbolizer
 set -euo pipefail
 
 PACKAGES=(
@@ -15,6 +18,12 @@ PACKAGES=(
   nlohmann-json3-dev
   python3
 )
+if [ "${1:-}" = "--fuzz" ]; then
+  PACKAGES=(clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14)
+elif [ $# -gt 0 ]; then
+  echo "usage: $0 [--fuzz]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

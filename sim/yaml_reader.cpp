@@ -2,13 +2,43 @@
 
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <utility>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include "error.h"
 
 namespace itera {
 
 namespace {
+
+// Records where each document starts. A document that starts where the one before it
+// did consumed nothing: the parser is stuck and would go on making empty documents.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = started_ && mark.pos == last_.pos;
+    last_ = mark;
+    started_ = true;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  bool stuck() const { return stuck_; }
+  const YAML::Mark& last() const { return last_; }
+
+ private:
+  bool started_ = false;
+  bool stuck_ = false;
+  YAML::Mark last_;
+};
 
 // A plain (unquoted) scalar: numbers and booleans must be written as such.
 bool plain_scalar(const YAML::Node& v) { return v.IsScalar() && v.Tag() != "!"; }
@@ -49,6 +79,21 @@ std::string field_names(const Fields& fields) {
   return out;
 }
 
+std::vector<YAML::Node> load_yaml_documents(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    if (!starts.stuck()) continue;
+    const YAML::Mark& at = starts.last();
+    const char c = at.pos >= 0 && static_cast<size_t>(at.pos) < text.size() ? text[static_cast<size_t>(at.pos)] : '\0';
+    throw YAML::ParserException(at, c == ',' ? "unexpected ','; a comma separates items only inside [...] or {...}"
+                                             : "unexpected text here: it starts no value");
+  }
+  return YAML::LoadAll(text);
+}
+
+
 YamlReader::YamlReader(std::string file, Keys keys) : file_(std::move(file)), keys_(keys) {}
 
 void YamlReader::fail(const YAML::Node& at, const std::string& what) const { fail_at(file_, at, what); }
@@ -61,7 +106,7 @@ YAML::Node YamlReader::load_document(const std::string& text, const DocumentKind
                                      const std::string& top_keys) const {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = load_yaml_documents(text);
   } catch (const YAML::Exception& e) {
     if (e.mark.is_null()) throw Error(fmt::format("{}: YAML syntax error: {}", file_, e.msg));
     throw Error(fmt::format("{}:{}: YAML syntax error: {}", file_, e.mark.line + 1, e.msg));

@@ -25,6 +25,12 @@
 
 namespace itera {
 
+// YAML::LoadAll(text), except where yaml-cpp 0.7 would loop forever: a token that
+// starts no value at the top level (a ',' outside [...] and {...}, e.g. a line that is
+// only ",") makes it read empty documents without end, holding every one in memory.
+// There this throws YAML::ParserException at that token instead, like any syntax error.
+std::vector<YAML::Node> load_yaml_documents(const std::string& text);
+
 // "nothing", "a mapping", "a sequence", "an empty sequence", "the quoted string '…'" or "'…'".
 std::string shown(const YAML::Node& v);
 

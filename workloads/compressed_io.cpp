@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -153,8 +154,10 @@ std::string serialize_compressed(const std::vector<SavedLayer>& layers) {
   return w.serialize();
 }
 
-std::vector<SavedLayer> load_compressed(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::open(path);
+std::vector<SavedLayer> load_compressed(const std::string& path) { return parse_compressed(read_file(path), path); }
+
+std::vector<SavedLayer> parse_compressed(std::string bytes, const std::string& path) {
+  const SafetensorsFile f = SafetensorsFile::parse(std::move(bytes), path);
   const auto& md = f.metadata();
   auto get = [&](const std::string& key) -> const std::string& {
     auto it = md.find(key);

@@ -33,5 +33,7 @@ void save_compressed(const std::string& path, const std::vector<SavedLayer>& lay
 std::string serialize_compressed(const std::vector<SavedLayer>& layers);
 // Throws itera::Error naming the file and the problem.
 std::vector<SavedLayer> load_compressed(const std::string& path);
+// The same for a file's bytes already in memory; `path` names it in messages.
+std::vector<SavedLayer> parse_compressed(std::string bytes, const std::string& path);
 
 }  // namespace itera

@@ -6,7 +6,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <istream>
 #include <limits>
+#include <sstream>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -96,7 +98,7 @@ uint64_t float_count(const LlamaConfig& c) {
 // Reads tensors sequentially from an open checkpoint, checking each for finiteness.
 class TensorReader {
  public:
-  TensorReader(std::ifstream& in, const std::string& path) : in_(in), path_(path) {}
+  TensorReader(std::istream& in, const std::string& path) : in_(in), path_(path) {}
 
   Matrix matrix(Eigen::Index rows, Eigen::Index cols, const std::string& name) {
     Matrix m(rows, cols);
@@ -141,38 +143,22 @@ class TensorReader {
     offset_ += bytes;
   }
 
-  std::ifstream& in_;
+  std::istream& in_;
   const std::string& path_;
   uint64_t offset_ = kHeaderBytes;
   uint64_t offset_before_ = kHeaderBytes;
 };
 
-}  // namespace
-
-uint64_t llama2c_expected_bytes(const LlamaConfig& c) {
-  if (const std::string problem = config_problem(c); !problem.empty())
-    throw Error(fmt::format("invalid llama2.c configuration ({}): {}", describe(c), problem));
-  return sat_add(kHeaderBytes, sat_mul(sizeof(float), float_count(c)));
-}
-
-LlamaWeights load_llama2c(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) {
-    throw Error(fmt::format("cannot open llama2.c checkpoint '{}': {}", path,
-                            ec ? ec.message() : std::string("no such file")));
-  }
-  if (!fs::is_regular_file(st)) throw Error(fmt::format("llama2.c checkpoint '{}' is not a regular file", path));
-  const uintmax_t actual = fs::file_size(path, ec);
-  if (ec) throw Error(fmt::format("cannot determine the size of '{}': {}", path, ec.message()));
+void require_header_size(uintmax_t actual, const std::string& path) {
   if (actual < kHeaderBytes) {
     throw Error(fmt::format("'{}' is {} bytes, too small for a llama2.c checkpoint (the header alone is {} bytes)",
                             path, actual, kHeaderBytes));
   }
+}
 
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("cannot open llama2.c checkpoint '{}': {}", path, std::strerror(errno)));
+// The checkpoint after its size is known to be at least the header: `actual` bytes
+// readable from `in`; `path` names it in messages.
+LlamaWeights read_llama2c(std::istream& in, uintmax_t actual, const std::string& path) {
   unsigned char raw[kHeaderBytes];
   in.read(reinterpret_cast<char*>(raw), static_cast<std::streamsize>(kHeaderBytes));
   if (!in) throw Error(fmt::format("cannot read the header of '{}'", path));
@@ -236,6 +222,38 @@ LlamaWeights load_llama2c(const std::string& path) {
   r.skip(freq_floats, "freq_cis_imag");
   if (!c.shared_classifier) w.wcls = r.matrix(vocab, dim, "wcls");
   return w;
+}
+
+}  // namespace
+
+uint64_t llama2c_expected_bytes(const LlamaConfig& c) {
+  if (const std::string problem = config_problem(c); !problem.empty())
+    throw Error(fmt::format("invalid llama2.c configuration ({}): {}", describe(c), problem));
+  return sat_add(kHeaderBytes, sat_mul(sizeof(float), float_count(c)));
+}
+
+LlamaWeights load_llama2c(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) {
+    throw Error(fmt::format("cannot open llama2.c checkpoint '{}': {}", path,
+                            ec ? ec.message() : std::string("no such file")));
+  }
+  if (!fs::is_regular_file(st)) throw Error(fmt::format("llama2.c checkpoint '{}' is not a regular file", path));
+  const uintmax_t actual = fs::file_size(path, ec);
+  if (ec) throw Error(fmt::format("cannot determine the size of '{}': {}", path, ec.message()));
+  require_header_size(actual, path);
+
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("cannot open llama2.c checkpoint '{}': {}", path, std::strerror(errno)));
+  return read_llama2c(in, actual, path);
+}
+
+LlamaWeights parse_llama2c(const std::string& bytes, const std::string& name) {
+  require_header_size(bytes.size(), name);
+  std::istringstream in(bytes, std::ios::in | std::ios::binary);
+  return read_llama2c(in, bytes.size(), name);
 }
 
 std::vector<NamedMatrix> llama_linear_layers(const LlamaWeights& w) {

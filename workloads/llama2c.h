@@ -53,6 +53,9 @@ uint64_t llama2c_expected_bytes(const LlamaConfig& c);
 // even head_dim), the exact file size, and that every weight is finite.
 // Throws itera::Error naming the file, the expected and the actual byte counts.
 LlamaWeights load_llama2c(const std::string& path);
+// The same for a checkpoint's bytes already in memory; `name` stands for the file in
+// messages (which are those of load_llama2c).
+LlamaWeights parse_llama2c(const std::string& bytes, const std::string& name);
 
 // The seven linear layers of every block, under Hugging Face LLaMA names:
 // model.layers.N.self_attn.{q,k,v,o}_proj.weight, model.layers.N.mlp.{gate,up,down}_proj.weight.

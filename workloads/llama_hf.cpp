@@ -1,6 +1,8 @@
 #include "llama_hf.h"
 
+#include <climits>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -78,22 +80,15 @@ Matrix hf_to_interleaved_rows(const Matrix& w, int n_heads) {
   return out;
 }
 
-LlamaWeights load_llama_hf(const std::string& path) {
-  const fs::path p(path);
-  const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
-  const fs::path cfg_path = dir / "config.json";
-  if (!fs::exists(cfg_path))
-    throw Error(fmt::format("'{}' has no config.json beside it; a Hugging Face LLaMA checkpoint needs one", path));
+LlamaConfig parse_llama_hf_config(const std::string& json_text, const std::string& cf) {
   nlohmann::json cfg;
   try {
-    cfg = nlohmann::json::parse(read_file(cfg_path.string()));
+    cfg = nlohmann::json::parse(json_text);
   } catch (const nlohmann::json::exception& e) {
-    throw Error(fmt::format("'{}' is not valid JSON: {}", cfg_path.string(), e.what()));
+    throw Error(fmt::format("'{}' is not valid JSON: {}", cf, e.what()));
   }
-  const std::string cf = cfg_path.string();
   if (!cfg.is_object()) throw Error(fmt::format("'{}' must hold a JSON object (got {})", cf, cfg.type_name()));
-  LlamaWeights w;
-  LlamaConfig& c = w.config;
+  LlamaConfig c;
   c.dim = config_int(cfg, "hidden_size", cf);
   c.hidden_dim = config_int(cfg, "intermediate_size", cf);
   c.n_layers = config_int(cfg, "num_hidden_layers", cf);
@@ -109,6 +104,22 @@ LlamaWeights load_llama_hf(const std::string& path) {
     throw Error(fmt::format("'{}': hidden_size {} / num_attention_heads {} / num_key_value_heads {} do not give an "
                             "even head size shared by whole KV groups",
                             cf, c.dim, c.n_heads, c.n_kv_heads));
+  // LlamaConfig::kv_dim() computes hidden_size * num_key_value_heads in int.
+  if (int64_t{c.dim} * c.n_kv_heads > INT_MAX)
+    throw Error(fmt::format("'{}': hidden_size {} * num_key_value_heads {} is absurdly large (more than {})", cf, c.dim,
+                            c.n_kv_heads, INT_MAX));
+  return c;
+}
+
+LlamaWeights load_llama_hf(const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = fs::is_directory(p) ? p : p.parent_path();
+  const fs::path cfg_path = dir / "config.json";
+  if (!fs::exists(cfg_path))
+    throw Error(fmt::format("'{}' has no config.json beside it; a Hugging Face LLaMA checkpoint needs one", path));
+  LlamaWeights w;
+  w.config = parse_llama_hf_config(read_file(cfg_path.string()), cfg_path.string());
+  const LlamaConfig& c = w.config;
 
   const SafetensorsCheckpoint ckpt = SafetensorsCheckpoint::open(fs::is_directory(p) ? dir.string() : path);
   const int kv = c.kv_dim();

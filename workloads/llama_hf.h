@@ -23,6 +23,9 @@ namespace itera {
 // `path`: a directory holding config.json, or a .safetensors / index file with
 // config.json beside it. Throws itera::Error naming the file and key on bad input.
 LlamaWeights load_llama_hf(const std::string& path);
+// The config.json step of load_llama_hf: its text to a LlamaConfig (with the checks
+// and messages above); `file` names the config file in messages.
+LlamaConfig parse_llama_hf_config(const std::string& json_text, const std::string& file);
 
 // llama2.c checkpoint (.bin) or Hugging Face layout, by the path's form.
 LlamaWeights load_llama(const std::string& path);

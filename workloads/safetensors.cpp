@@ -154,10 +154,12 @@ int64_t TensorInfo::numel() const {
 // ---------------------------------------------------------------------------
 // SafetensorsFile
 
-SafetensorsFile SafetensorsFile::open(const std::string& path) {
+SafetensorsFile SafetensorsFile::open(const std::string& path) { return parse(read_file(path), path); }
+
+SafetensorsFile SafetensorsFile::parse(std::string file_bytes, const std::string& path) {
   SafetensorsFile f;
   f.path_ = path;
-  auto bytes = std::make_shared<const std::string>(read_file(path));
+  auto bytes = std::make_shared<const std::string>(std::move(file_bytes));
   const std::string where = fmt::format("safetensors file '{}'", path);
   const uint64_t file_size = bytes->size();
   if (file_size < 8) {

@@ -36,6 +36,9 @@ class SafetensorsFile {
  public:
   // Throws itera::Error naming the file and what is wrong.
   static SafetensorsFile open(const std::string& path);
+  // The same for a file's bytes already in memory; `path` names it in messages (which
+  // are those of open) and is what path() returns.
+  static SafetensorsFile parse(std::string bytes, const std::string& path);
 
   const std::string& path() const { return path_; }
   const std::vector<TensorInfo>& tensors() const { return tensors_; }  // in header order

@@ -1,5 +1,6 @@
 #include "tokenizer.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -156,13 +157,21 @@ size_t utf8_length(const std::string& text, size_t i) {
   return len;
 }
 
-}  // namespace
-
-Tokenizer Tokenizer::load(const std::string& path, int vocab_size) {
+void require_positive_vocab(const std::string& path, int vocab_size) {
   if (vocab_size <= 0) {
     throw Error(fmt::format("tokenizer '{}': the model's vocabulary size must be positive, got {}", path, vocab_size));
   }
-  const std::string data = read_file(path);
+}
+
+}  // namespace
+
+Tokenizer Tokenizer::load(const std::string& path, int vocab_size) {
+  require_positive_vocab(path, vocab_size);
+  return parse(read_file(path), path, vocab_size);
+}
+
+Tokenizer Tokenizer::parse(const std::string& data, const std::string& path, int vocab_size) {
+  require_positive_vocab(path, vocab_size);
   if (data.size() < 4) {
     throw Error(fmt::format("tokenizer '{}' is too short ({} bytes) to hold its int32 max_token_length", path,
                             data.size()));
@@ -174,8 +183,12 @@ Tokenizer Tokenizer::load(const std::string& path, int vocab_size) {
     throw Error(fmt::format("tokenizer '{}': max_token_length is {}; it must not be negative", path,
                             v->max_token_length));
   }
-  v->pieces.reserve(static_cast<size_t>(vocab_size));
-  v->scores.reserve(static_cast<size_t>(vocab_size));
+  // Room for the tokens the file can hold (8 bytes at least each), not blindly for
+  // vocab_size: a model's vocabulary far larger than its tokenizer file must end in
+  // the "is short" error below, not in a huge allocation.
+  const size_t room = std::min(static_cast<size_t>(vocab_size), (data.size() - 4) / 8);
+  v->pieces.reserve(room);
+  v->scores.reserve(room);
   size_t off = 4;
   for (int i = 0; i < vocab_size; ++i) {
     if (data.size() - off < 8) {

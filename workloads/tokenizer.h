@@ -39,6 +39,9 @@ class Tokenizer {
   // Piece lookup uses a hash map from piece to id. When several ids share the
   // same piece, the lowest id wins (what a stable sorted lookup would give).
   static Tokenizer load(const std::string& path, int vocab_size);
+  // The same for a tokenizer file's bytes already in memory; `path` names it in
+  // messages (which are those of load) and is what path() returns.
+  static Tokenizer parse(const std::string& data, const std::string& path, int vocab_size);
 
   int vocab_size() const;
   int max_token_length() const;
