@@ -27,10 +27,10 @@ DramLayout lay_out_ops(const Trace& trace, const std::vector<ArrayDesc>& arrays,
     if (!op.accumulate.empty()) t.accumulate_target = op_index.at(op.accumulate);
     t.plan = plan_tiles(op, array_of(arrays, t.unit), buffers, ideal, op_flow(op));
     const TilePlan& p = t.plan;
-    const FullTileBytes tile = full_tile_bytes(p, op);
-    t.base_w = region(p.k_tiles * p.n_tiles, tile.w);
-    t.base_x = region(p.m_tiles * p.k_tiles, tile.x);
-    t.base_y = op.accumulate.empty() ? region(p.m_tiles * p.n_tiles, tile.y) : 0;
+    t.tile_bytes = full_tile_bytes(p, op);
+    t.base_w = region(p.k_tiles * p.n_tiles, t.tile_bytes.w);
+    t.base_x = region(p.m_tiles * p.k_tiles, t.tile_bytes.x);
+    t.base_y = op.accumulate.empty() ? region(p.m_tiles * p.n_tiles, t.tile_bytes.y) : 0;
     layout.tasks.push_back(t);
   }
   for (OpTask& t : layout.tasks)

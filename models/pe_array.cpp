@@ -30,8 +30,6 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const ArrayDesc& array, co
     : sc_module(name),
       array_(array),
       buffer_config_(buffers),
-      rows_(array.rows),
-      cols_(array.cols),
       fidelity_(fidelity),
       clocking_(clocking),
       clock_(clock),
@@ -150,14 +148,14 @@ void PeArray::run_tile_fast(const TileJob& job, const TileWork& work) {
   }
   primed_ = true;
   const bool classic = work.timing == ArrayTiming::Classic;
-  const int64_t fill = fill_drain_cycles(rows_, cols_);
+  const int64_t fill = fill_drain_cycles(array_.rows, array_.cols);
   for (const FoldClass& f : work.classes) {
     // One fold's segments, in the order the cycle fidelity visits them.
     std::vector<Segment> fold;
     if (classic) {
       if (work.preload) {
-        add_segment(fold, ArrayState::Compute, rows_);
-        add_segment(fold, ArrayState::BankStall, f.preload_cycles - rows_);
+        add_segment(fold, ArrayState::Compute, array_.rows);
+        add_segment(fold, ArrayState::BankStall, f.preload_cycles - array_.rows);
       }
       add_segment(fold, ArrayState::Compute, f.t);
       add_segment(fold, ArrayState::BankStall, f.stream_cycles - f.t);
@@ -216,11 +214,11 @@ int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const P
 void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
   const PerBuffer<int64_t> none;
   const bool classic = work.timing == ArrayTiming::Classic;
-  const int64_t fill = fill_drain_cycles(rows_, cols_);
+  const int64_t fill = fill_drain_cycles(array_.rows, array_.cols);
   if (!primed_ && !work.classes.empty() && !classic && work.preload) {
     PerBuffer<int64_t> acc;
     acc[work.preload_buffer] = work.classes.front().preload_acc;
-    cycle_phase(rows_, rows_, acc);
+    cycle_phase(array_.rows, array_.rows, acc);
   }
   primed_ = true;
   int64_t active = 0;
@@ -231,7 +229,7 @@ void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
       if (classic) {
         // Preload, stream, then fill and drain: the whole wavefront passes inside the
         // fold, so its tally is the fold's full occupancy.
-        if (work.preload) cycle_phase(rows_, rows_, preload);
+        if (work.preload) cycle_phase(array_.rows, array_.rows, preload);
         Wavefront wf{f.used_rows, f.used_cols, f.t, 0, 0};
         wf.start = cycle_phase(f.t, f.t, f.stream_acc, &wf);
         cycle_phase(fill, fill, none, &wf);
@@ -242,7 +240,7 @@ void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
         // its occupancy is counted in closed form.
         PerBuffer<int64_t> acc = f.stream_acc;
         if (work.preload) acc[work.preload_buffer] += f.preload_acc;
-        const int64_t ideal = overlapped_fold_cycles(rows_, f.t);
+        const int64_t ideal = overlapped_fold_cycles(array_.rows, f.t);
         cycle_phase(ideal, ideal, acc);
         active += f.used_rows * f.used_cols * f.t;
       }

@@ -84,7 +84,6 @@ class PeArray : public sc_core::sc_module {
 
   ArrayDesc array_;
   BuffersConfig buffer_config_;
-  int rows_, cols_;
   Fidelity fidelity_;
   Clocking clocking_;
   sc_core::sc_clock* clock_;  // null in the fast fidelity

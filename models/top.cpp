@@ -91,8 +91,7 @@ int64_t watchdog_bound(const std::vector<OpTask>& tasks, const std::vector<Array
     const ArrayDesc& a = array_of(arrays, t.unit);
     const FoldPlan fp =
         plan_folds(a.dataflow, a.rows, a.cols, t.plan.pack, t.plan.tile.mt, t.plan.tile.kt, t.plan.tile.nt);
-    const FullTileBytes tile = full_tile_bytes(t.plan, *t.op);
-    const int64_t bytes = tile.w + tile.x + 2 * tile.y;
+    const int64_t bytes = t.tile_bytes.w + t.tile_bytes.x + 2 * t.tile_bytes.y;
     worst = std::max(worst, classic_cycles(fp) + bytes);
   }
   return 64 * worst + 1000000;

@@ -6,6 +6,13 @@
 # both builds report the same total cycles.
 #   scripts/bench_compare_builds.sh OLD_ITERA NEW_ITERA [RUNS_FAST] [RUNS_CYCLE]
 set -euo pipefail
+if [ $# -lt 2 ] || [ ! -x "$1" ] || [ ! -x "$2" ]; then
+  echo "usage: scripts/bench_compare_builds.sh OLD_ITERA NEW_ITERA [RUNS_FAST] [RUNS_CYCLE]  (both must be executable itera binaries)" >&2
+  exit 2
+fi
+for n in "${3:-7}" "${4:-3}"; do
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench_compare_builds: run counts must be whole numbers >= 1 (got '$n')" >&2; exit 2; }
+done
 old=$(realpath "$1")
 new=$(realpath "$2")
 tmp=$(mktemp -d)

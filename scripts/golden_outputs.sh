@@ -11,6 +11,10 @@
 # ITERA_SOURCE_DIR: the tree whose configs/sweep-array.yaml is swept (default: this one).
 # --quick leaves out the cycle fidelity of the LLaMA-2-7B prefill (about a minute each).
 set -euo pipefail
+if [ $# -lt 2 ] || [ ! -x "$1" ]; then
+  echo "usage: scripts/golden_outputs.sh ITERA_BINARY OUT_DIR [--quick]  (the first argument must be an executable itera)" >&2
+  exit 2
+fi
 itera=$(realpath "$1")
 out=$2
 quick=${3:-}

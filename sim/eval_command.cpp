@@ -1,7 +1,6 @@
 // `itera eval`: KL divergence, top-1 agreement and perplexity of a compressed model
 // against the full-precision one on the same token windows of a text file.
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -91,10 +90,9 @@ int run_eval(const std::vector<std::string>& args) {
   std::map<std::string, InputGram> grams;
   int64_t calib_used = 0;
   if (!calib_path.empty()) {
-    std::error_code ec;
-    const bool same_file = std::filesystem::equivalent(calib_path, text_path, ec);
-    std::vector<int> calib = same_file ? tokens : tokenize(calib_path);
-    if (same_file) {
+    const bool calib_is_text = same_file(calib_path, text_path);  // by device and inode
+    std::vector<int> calib = calib_is_text ? tokens : tokenize(calib_path);
+    if (calib_is_text) {
       if (tokens.size() < static_cast<size_t>(calib_tokens) + static_cast<size_t>(opt.max_tokens))
         throw Error(fmt::format("'{}' has {} tokens: too few to hold {} calibration tokens after {} evaluated ones; "
                                 "lower --calib-tokens or --max-tokens, or give a separate --calib-text",

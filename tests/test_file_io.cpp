@@ -13,6 +13,8 @@
 
 #include "error.h"
 #include "file_io.h"
+#include "matrix.h"
+#include "safetensors.h"
 #include "test_support.h"
 
 namespace itera {
@@ -129,9 +131,22 @@ TEST(FileIo, CommandsRefuseToOverwriteTheirInputs) {
   const auto trace = testing::run_cli("trace --decomposition '" + layers + "' --phase decode -o '" + layers + "'");
   EXPECT_NE(trace.exit_code, 0);
   EXPECT_NE(trace.err.find("same file as the --decomposition"), std::string::npos) << trace.err;
-  const auto save = testing::run_cli("decompose --model '" + layers + "' --method rtn --bits 4 --save '" + layers + "'");
-  EXPECT_NE(save.exit_code, 0);
   EXPECT_EQ(contents(layers), before);
+  // A checkpoint decompose reads (one LLaMA linear layer), then --save and --json onto it.
+  const std::string model = dir.file("model.safetensors");
+  SafetensorsWriter w;
+  w.add_matrix("model.layers.0.mlp.down_proj.weight", Matrix::Constant(8, 16, 0.5f));
+  w.write(model);
+  ASSERT_EQ(testing::run_cli("decompose --model '" + model + "' --method rtn --bits 4").exit_code, 0);
+  const std::string model_before = contents(model);
+  for (const char* option : {"--save", "--json"}) {
+    const auto r =
+        testing::run_cli("decompose --model '" + model + "' --method rtn --bits 4 " + option + " '" + model + "'");
+    SCOPED_TRACE(option);
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_NE(r.err.find("same file as the --model"), std::string::npos) << r.err;
+  }
+  EXPECT_EQ(contents(model), model_before);
 }
 
 }  // namespace
