@@ -5,6 +5,7 @@
 #include <map>
 
 #include "error.h"
+#include "text.h"
 #include "yaml_reader.h"
 
 namespace itera {
@@ -17,10 +18,35 @@ const DocumentKind kPresetFile{"a DRAM preset file", "the file has no settings"}
 std::string stem(const std::string& path) {
   const size_t slash = path.find_last_of('/');
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  const std::string ext = ".yaml";
-  if (name.size() > ext.size() && name.compare(name.size() - ext.size(), ext.size(), ext) == 0)
-    name.resize(name.size() - ext.size());
+  if (name.size() > 5 && ends_with(name, ".yaml")) name.resize(name.size() - 5);
   return name;
+}
+
+// Checks across the fields of a preset read from `path`; each names the key it reports
+// (`line`: the line of each key).
+void check_preset(const DramTiming& t, const std::string& path, const YamlReader& r,
+                  std::map<std::string, int>& line) {
+  if (t.name != stem(path))
+    r.fail(line["name"], fmt::format("name = '{}' must be the file's name without .yaml ('{}')", t.name, stem(path)));
+  if (t.name == "simple") r.fail(line["name"], "name = 'simple' is taken: memory.dram: simple is the simple memory");
+  if (t.bus_bits % 8 != 0)
+    r.fail(line["bus_bits"], fmt::format("bus_bits = {} is not a whole number of bytes (a multiple of 8)", t.bus_bits));
+  if (t.burst_length % 2 != 0)
+    r.fail(line["burst_length"],
+           fmt::format("burst_length = {} is odd; data moves on both clock edges, two transfers a cycle",
+                       t.burst_length));
+  const int burst_bytes = t.bus_bits / 8 * t.burst_length;
+  if (t.row_bytes % burst_bytes != 0)
+    r.fail(line["row_bytes"], fmt::format("row_bytes = {} is not a whole number of bursts of {} bytes "
+                                          "(bus_bits / 8 x burst_length)",
+                                          t.row_bytes, burst_bytes));
+  const double ddr_tck = 2000.0 / t.data_rate_mts;
+  if (std::abs(t.tck_ns - ddr_tck) > 1e-9 * ddr_tck)
+    r.fail(line["tck_ns"], fmt::format("tck_ns = {} does not match data_rate_mts = {}: data moves on both clock "
+                                       "edges, so tck_ns = 2000 / data_rate_mts = {}",
+                                       t.tck_ns, t.data_rate_mts, ddr_tck));
+  if (t.tREFI <= t.tRFC)
+    r.fail(line["tREFI"], fmt::format("tREFI = {} must be longer than one refresh (tRFC = {})", t.tREFI, t.tRFC));
 }
 
 }  // namespace
@@ -69,28 +95,7 @@ DramPresetFile parse_dram_preset(const std::string& text, const std::string& pat
   const YAML::Node doc = r.load_document(text, kPresetFile, field_names(fields));
   r.fields(doc, "", fields);
 
-  // Checks across fields; each names the key it reports.
-  if (t.name != stem(path))
-    r.fail(line["name"], fmt::format("name = '{}' must be the file's name without .yaml ('{}')", t.name, stem(path)));
-  if (t.name == "simple") r.fail(line["name"], "name = 'simple' is taken: memory.dram: simple is the simple memory");
-  if (t.bus_bits % 8 != 0)
-    r.fail(line["bus_bits"], fmt::format("bus_bits = {} is not a whole number of bytes (a multiple of 8)", t.bus_bits));
-  if (t.burst_length % 2 != 0)
-    r.fail(line["burst_length"],
-           fmt::format("burst_length = {} is odd; data moves on both clock edges, two transfers a cycle",
-                       t.burst_length));
-  const int burst_bytes = t.bus_bits / 8 * t.burst_length;
-  if (t.row_bytes % burst_bytes != 0)
-    r.fail(line["row_bytes"], fmt::format("row_bytes = {} is not a whole number of bursts of {} bytes "
-                                          "(bus_bits / 8 x burst_length)",
-                                          t.row_bytes, burst_bytes));
-  const double ddr_tck = 2000.0 / t.data_rate_mts;
-  if (std::abs(t.tck_ns - ddr_tck) > 1e-9 * ddr_tck)
-    r.fail(line["tck_ns"], fmt::format("tck_ns = {} does not match data_rate_mts = {}: data moves on both clock "
-                                       "edges, so tck_ns = 2000 / data_rate_mts = {}",
-                                       t.tck_ns, t.data_rate_mts, ddr_tck));
-  if (t.tREFI <= t.tRFC)
-    r.fail(line["tREFI"], fmt::format("tREFI = {} must be longer than one refresh (tRFC = {})", t.tREFI, t.tRFC));
+  check_preset(t, path, r, line);
   return file;
 }
 
