@@ -6,6 +6,8 @@
 # Prints executions per target; exits non-zero on any crash, sanitizer report, leak,
 # timeout or out-of-memory, leaving the input in build/fuzz/findings/NAME/.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
+# FUZZ_RUNS=N also stops each target after N executions (whichever comes first), e.g.
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 1200     (the pre-release campaign)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -13,6 +15,12 @@ shift || true
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (SECONDS: a whole number >= 1)" >&2
   exit 2
+fi
+runs_flag=()
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  [[ "$FUZZ_RUNS" =~ ^[0-9]+$ ]] && [ "$FUZZ_RUNS" -ge 1 ] ||
+    { echo "fuzz: FUZZ_RUNS must be a whole number >= 1, got '$FUZZ_RUNS'" >&2; exit 2; }
+  runs_flag=(-runs="$FUZZ_RUNS")
 fi
 
 # Target and the largest input it is given (bytes): a little over the largest seed.
@@ -49,7 +57,7 @@ for t in "${targets[@]}"; do
   # New inputs go to the first (temporary) directory; the seeds are only read.
   rc=0
   "build/fuzz/tests/fuzz/fuzz_$t" "$work/$t/corpus" "tests/fuzz/corpus/$t" \
-    -max_total_time="$seconds" -max_len="${MAX_LEN[$t]}" -timeout=25 -rss_limit_mb=2048 \
+    -max_total_time="$seconds" "${runs_flag[@]}" -max_len="${MAX_LEN[$t]}" -timeout=25 -rss_limit_mb=2048 \
     -artifact_prefix="$work/$t/artifacts/" -print_final_stats=1 >"$log" 2>&1 || rc=$?
   stat_of() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
   result=ok
