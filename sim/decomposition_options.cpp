@@ -91,6 +91,8 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
     AppliedLayer a;
     a.name = l.name;
     a.weight_error = r.rel_error;
+    a.storage_bits = r.layer.storage_bits();
+    a.params = static_cast<int64_t>(l.w.rows()) * l.w.cols();
     if (g) a.output_error = output_rel_error(l.w, w_hat, g->gram);
     model.set_linear(l.name, w_hat);
     out.push_back(a);

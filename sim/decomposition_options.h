@@ -48,6 +48,8 @@ struct AppliedLayer {
   std::string name;
   double weight_error = 0.0;   // ||W - W^|| / ||W||
   double output_error = -1.0;  // ||(W - W^) X^T|| / ||W X^T|| on calibration inputs (-1: none captured)
+  int64_t storage_bits = 0;    // every stored bit of the compressed layer (CompressedLayer::storage_bits)
+  int64_t params = 0;          // rows x cols of the original weight
 };
 
 // Replaces every linear layer of the model (and the classifier when include_head) by

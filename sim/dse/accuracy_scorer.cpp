@@ -1,0 +1,173 @@
+#include "accuracy_scorer.h"
+
+#include <fmt/format.h>
+
+#include "act_weighting.h"
+#include "calibration.h"
+#include "decompose.h"
+#include "decomposition_options.h"
+#include "error.h"
+#include "file_io.h"
+#include "llama_hf.h"
+#include "method.h"
+#include "tokenizer.h"
+#include "weight_source.h"
+
+namespace itera::dse {
+
+namespace {
+
+cli::DecompositionArgs args_of(const Decomposition& d) {
+  const DecompositionOptionValues v = option_values(d);
+  cli::DecompositionArgs a;
+  a.method = v.method;
+  a.form = v.form;
+  a.rank = v.rank;
+  a.bits = v.bits;
+  a.group = v.group;
+  a.factor_bits = v.factor_bits;
+  return a;
+}
+
+class ModelScorer final : public AccuracyScorer {
+ public:
+  explicit ModelScorer(const ModelAccuracySpec& spec) : spec_(spec), base_(load_llama(spec.model)) {
+    if (spec.window > base_.config().seq_len)
+      throw Error(fmt::format("accuracy.window {} is longer than the model's sequence length {}", spec.window,
+                              base_.config().seq_len));
+    const Tokenizer tok = Tokenizer::load(spec.tokenizer, base_.config().vocab_size);
+    auto tokenize = [&](const std::string& path) {
+      const std::string text = read_file(path);
+      if (text.empty()) throw Error(fmt::format("text file '{}' is empty", path));
+      try {
+        return tok.encode(prepare_eval_text(text, false), false, false);
+      } catch (const Error& e) {
+        throw Error(fmt::format("text file '{}': {}", path, e.what()));
+      }
+    };
+    tokens_ = tokenize(spec.text);
+    weighting_ = parse_weighting(spec.act_aware);
+    if (weighting_ != WeightingKind::None && spec.calib_text.empty())
+      throw Error("accuracy.act_aware " + spec.act_aware + " needs accuracy.calib_text");
+    if (!spec.calib_text.empty()) {
+      // As `itera eval`: calibration text that is the evaluated text gives its last
+      // calib_tokens tokens, and evaluation stays before them.
+      const bool calib_is_text = same_file(spec.calib_text, spec.text);
+      std::vector<int> calib = calib_is_text ? tokens_ : tokenize(spec.calib_text);
+      if (calib_is_text) {
+        if (tokens_.size() < static_cast<size_t>(spec.calib_tokens) + static_cast<size_t>(spec.tokens))
+          throw Error(fmt::format("'{}' has {} tokens: too few to hold {} calibration tokens after {} evaluated ones",
+                                  spec.text, tokens_.size(), spec.calib_tokens, spec.tokens));
+        calib.assign(tokens_.end() - spec.calib_tokens, tokens_.end());
+        tokens_.resize(tokens_.size() - static_cast<size_t>(spec.calib_tokens));
+      }
+      grams_ = collect_input_grams(base_, calib, spec.window, spec.calib_tokens);
+    }
+  }
+
+  AccuracyScore score(const Decomposition& d) const override {
+    LlamaModel quant = base_;
+    const cli::ResolvedDecomposition r = cli::resolve_decomposition(args_of(d), spec_.seed);
+    const std::vector<cli::AppliedLayer> applied = cli::apply_decomposition(
+        quant, r, spec_.include_head, spec_.calib_text.empty() ? nullptr : &grams_, weighting_);
+    EvalOptions opt;
+    opt.window = spec_.window;
+    opt.max_tokens = spec_.tokens;
+    opt.threads = spec_.threads;
+    const EvalStats s = evaluate(base_, quant, tokens_, opt);
+    AccuracyScore a;
+    a.kl_mean = s.kl_mean;
+    a.ppl_ratio = s.ppl_ratio;
+    a.top1_agreement = s.top1_agreement;
+    int64_t bits = 0, params = 0;
+    for (const cli::AppliedLayer& l : applied) {
+      bits += l.storage_bits;
+      params += l.params;
+    }
+    a.bits_per_weight = params > 0 ? static_cast<double>(bits) / static_cast<double>(params) : 0.0;
+    return a;
+  }
+
+  std::string describe() const override {
+    return fmt::format("kl_mean, ppl_ratio and top1_agreement against the full-precision model on '{}' "
+                       "({} tokens, windows of {}{})",
+                       spec_.text, spec_.tokens, spec_.window,
+                       spec_.act_aware == "none" ? "" : ", act-aware " + spec_.act_aware);
+  }
+
+ private:
+  ModelAccuracySpec spec_;
+  LlamaModel base_;
+  std::vector<int> tokens_;
+  std::map<std::string, InputGram> grams_;
+  WeightingKind weighting_ = WeightingKind::None;
+};
+
+class ProxyScorer final : public AccuracyScorer {
+ public:
+  ProxyScorer(const std::string& shape, uint64_t seed, bool include_head) : shape_(shape), seed_(seed) {
+    WeightSourceSpec ws;
+    ws.shape = shape;
+    ws.seed = seed;
+    ws.include_head = include_head;
+    for (LayerRef& ref : resolve_layers(ws)) layers_.push_back({ref.name, ref.load(), ref.repeat});
+  }
+
+  AccuracyScore score(const Decomposition& d) const override {
+    const cli::ResolvedDecomposition r = cli::resolve_decomposition(args_of(d), 0);
+    double error_sum = 0, copies = 0;
+    double bits = 0, params = 0;
+    for (const NamedMatrix& l : layers_) {
+      MethodOptions o = r.options;
+      o.rank = r.ranks.rank_for(l.name);
+      const LayerResult lr = decompose_layer(l.name, l.w, l.repeat, *r.method, o, BoundMode::Off);
+      error_sum += l.repeat * lr.rel_error;
+      copies += l.repeat;
+      bits += static_cast<double>(l.repeat) * static_cast<double>(lr.layer.storage_bits());
+      params += static_cast<double>(l.repeat) * static_cast<double>(l.w.rows()) * static_cast<double>(l.w.cols());
+    }
+    AccuracyScore a;
+    a.proxy = true;
+    a.weight_error = error_sum / copies;
+    a.bits_per_weight = bits / params;
+    return a;
+  }
+
+  std::string describe() const override {
+    return fmt::format("proxy: mean relative weight error ||W - W^||_F / ||W||_F over the linear layers of catalog "
+                       "shape {} with synthetic weights (seed {}); not a model accuracy",
+                       shape_, seed_);
+  }
+
+ private:
+  std::string shape_;
+  uint64_t seed_;
+  std::vector<NamedMatrix> layers_;
+};
+
+}  // namespace
+
+DecompositionOptionValues option_values(const Decomposition& d) {
+  DecompositionOptionValues v;
+  v.method = d.method;
+  v.form = d.form.empty() ? "factorized" : d.form;
+  if (d.has_dense()) {
+    v.bits = d.bits;
+    v.group = d.group;
+  }
+  if (d.has_low_rank()) {
+    v.factor_bits = d.factor_bits;
+    v.rank = std::to_string(d.rank);
+  }
+  return v;
+}
+
+std::unique_ptr<AccuracyScorer> make_model_scorer(const ModelAccuracySpec& spec) {
+  return std::make_unique<ModelScorer>(spec);
+}
+
+std::unique_ptr<AccuracyScorer> make_proxy_scorer(const std::string& shape, uint64_t seed, bool include_head) {
+  return std::make_unique<ProxyScorer>(shape, seed, include_head);
+}
+
+}  // namespace itera::dse
