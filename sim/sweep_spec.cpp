@@ -285,8 +285,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
 
   SweepSpec spec;
   spec.file = file;
-  YAML::Node grid_key, grid, base_key;
-  bool has_grid = false;
+  YAML::Node grid_key, grid, base_key, base_value;
+  bool has_grid = false, has_base = false;
   std::set<std::string> seen;
   for (const auto& entry : doc) {
     const YAML::Node& key = entry.first;
@@ -297,8 +297,9 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     if (name == "trace") {
       spec.trace = resolve(file, path_value(r, key, v, "a trace file path (relative to the sweep file)"));
     } else if (name == "base") {
-      spec.base_file = resolve(file, path_value(r, key, v, "a config file path (relative to the sweep file)"));
       base_key = key;
+      base_value = v;
+      has_base = true;
     } else if (name == "fidelity") {
       if (!v.IsScalar() || (v.Scalar() != "fast" && v.Scalar() != "cycle"))
         r.fail(key, fmt::format("fidelity must be fast or cycle; got {}", shown(v)));
@@ -317,19 +318,7 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
                     "'grid: {{array.rows: [16, 32]}}'",
                     file));
 
-  if (spec.base_file.empty()) {
-    spec.base_yaml = default_accel_config_yaml();
-  } else {
-    try {
-      spec.base_yaml = read_file(spec.base_file);
-    } catch (const Error& e) {
-      r.fail(base_key, fmt::format("base: {}", e.what()));
-    }
-    parse_accel_config(spec.base_yaml, spec.base_file);  // errors name the base file
-  }
-  const Tree base = parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
-
-  parse_grid(r, grid_key, grid, base, spec);
+  read_base_and_grid(r, has_base ? &base_key : nullptr, has_base ? &base_value : nullptr, &grid_key, &grid, spec);
 
   size_t n = 1;
   std::string shape;
@@ -341,6 +330,26 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     throw Error(
         fmt::format("{}: the grid ({}) has more than {} points; sweep fewer values", file, shape, kMaxSweepPoints));
   return spec;
+}
+
+void read_base_and_grid(const YamlReader& r, const YAML::Node* base_key, const YAML::Node* base_value,
+                        const YAML::Node* grid_key, const YAML::Node* grid, SweepSpec& spec) {
+  if (base_key != nullptr) {
+    spec.base_file =
+        resolve(r.file(), path_value(r, *base_key, *base_value, "a config file path (relative to the file that names it)"));
+    try {
+      spec.base_yaml = read_file(spec.base_file);
+    } catch (const Error& e) {
+      r.fail(*base_key, fmt::format("base: {}", e.what()));
+    }
+    parse_accel_config(spec.base_yaml, spec.base_file);  // errors name the base file
+  } else {
+    spec.base_file.clear();
+    spec.base_yaml = default_accel_config_yaml();
+  }
+  if (grid_key == nullptr) return;
+  const Tree base = parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
+  parse_grid(r, *grid_key, *grid, base, spec);
 }
 
 SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(read_file(path), path); }

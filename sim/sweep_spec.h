@@ -15,6 +15,13 @@
 #include <string>
 #include <vector>
 
+namespace YAML {
+class Node;
+}
+namespace itera {
+class YamlReader;
+}
+
 namespace itera::sweep {
 
 inline constexpr size_t kMaxSweepPoints = 100000;
@@ -50,6 +57,14 @@ struct SweepSpec {
 // (trace, base). Reads and validates the base config. Throws itera::Error.
 SweepSpec parse_sweep_spec(const std::string& text, const std::string& file);
 SweepSpec load_sweep_spec(const std::string& path);
+
+// The `base` and `grid` of a sweep file, also read from other files that hold a
+// hardware grid (the DSE spec): the base config (base_value: a path resolved against
+// the reader's file; null: the built-in default) read and validated into
+// spec.base_file / base_yaml, and the grid mapping (null: none) checked into spec.grid
+// with every check of a sweep file.
+void read_base_and_grid(const YamlReader& r, const YAML::Node* base_key, const YAML::Node* base_value,
+                        const YAML::Node* grid_key, const YAML::Node* grid, SweepSpec& spec);
 
 // The config YAML of point `index`: the base with the point's values set, as block
 // YAML, after `header` (comment lines, each starting with '#', newline-terminated).
