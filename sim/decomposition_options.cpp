@@ -60,7 +60,8 @@ ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t
 }
 
 std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head,
-                                              const std::map<std::string, InputGram>* grams, WeightingKind weighting) {
+                                              const std::map<std::string, InputGram>* grams, WeightingKind weighting,
+                                              std::vector<SavedLayer>* saved) {
   std::vector<NamedMatrix> layers = llama_linear_layers(model.weights());
   if (include_head) layers.push_back({"lm_head.weight", model.weights().classifier(), 1});
   if (weighting != WeightingKind::None && !grams)
@@ -96,6 +97,7 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
     if (g) a.output_error = output_rel_error(l.w, w_hat, g->gram);
     model.set_linear(l.name, w_hat);
     out.push_back(a);
+    if (saved) saved->push_back({r.layer, l.repeat});
   }
   return out;
 }

@@ -8,6 +8,7 @@
 
 #include "decompose.h"
 #include "calibration.h"
+#include "compressed_io.h"
 #include "llama_model.h"
 #include "method.h"
 #include "options_util.h"
@@ -55,9 +56,11 @@ struct AppliedLayer {
 // Replaces every linear layer of the model (and the classifier when include_head) by
 // its decomposition; all layers are validated before any is compressed. With
 // calibration grams, reports each layer's output error, and `weighting` selects the
-// activation-aware variant (svd, lorc and itera use it).
+// activation-aware variant (svd, lorc and itera use it). With `saved`, the compressed
+// layers are also appended to it, as `itera decompose --save` stores them.
 std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head,
                                               const std::map<std::string, InputGram>* grams = nullptr,
-                                              WeightingKind weighting = WeightingKind::None);
+                                              WeightingKind weighting = WeightingKind::None,
+                                              std::vector<SavedLayer>* saved = nullptr);
 
 }  // namespace itera::cli

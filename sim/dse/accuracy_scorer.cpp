@@ -17,18 +17,6 @@ namespace itera::dse {
 
 namespace {
 
-cli::DecompositionArgs args_of(const Decomposition& d) {
-  const DecompositionOptionValues v = option_values(d);
-  cli::DecompositionArgs a;
-  a.method = v.method;
-  a.form = v.form;
-  a.rank = v.rank;
-  a.bits = v.bits;
-  a.group = v.group;
-  a.factor_bits = v.factor_bits;
-  return a;
-}
-
 class ModelScorer final : public AccuracyScorer {
  public:
   explicit ModelScorer(const ModelAccuracySpec& spec) : spec_(spec), base_(load_llama(spec.model)) {
@@ -65,11 +53,11 @@ class ModelScorer final : public AccuracyScorer {
     }
   }
 
-  AccuracyScore score(const Decomposition& d) const override {
+  AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>* saved) const override {
     LlamaModel quant = base_;
-    const cli::ResolvedDecomposition r = cli::resolve_decomposition(args_of(d), spec_.seed);
+    const cli::ResolvedDecomposition r = cli::resolve_decomposition(decomposition_args(d), spec_.seed);
     const std::vector<cli::AppliedLayer> applied = cli::apply_decomposition(
-        quant, r, spec_.include_head, spec_.calib_text.empty() ? nullptr : &grams_, weighting_);
+        quant, r, spec_.include_head, spec_.calib_text.empty() ? nullptr : &grams_, weighting_, saved);
     EvalOptions opt;
     opt.window = spec_.window;
     opt.max_tokens = spec_.tokens;
@@ -113,8 +101,8 @@ class ProxyScorer final : public AccuracyScorer {
     for (LayerRef& ref : resolve_layers(ws)) layers_.push_back({ref.name, ref.load(), ref.repeat});
   }
 
-  AccuracyScore score(const Decomposition& d) const override {
-    const cli::ResolvedDecomposition r = cli::resolve_decomposition(args_of(d), 0);
+  AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>*) const override {
+    const cli::ResolvedDecomposition r = cli::resolve_decomposition(decomposition_args(d), 0);
     double error_sum = 0, copies = 0;
     double bits = 0, params = 0;
     for (const NamedMatrix& l : layers_) {
@@ -147,19 +135,19 @@ class ProxyScorer final : public AccuracyScorer {
 
 }  // namespace
 
-DecompositionOptionValues option_values(const Decomposition& d) {
-  DecompositionOptionValues v;
-  v.method = d.method;
-  v.form = d.form.empty() ? "factorized" : d.form;
+cli::DecompositionArgs decomposition_args(const Decomposition& d) {
+  cli::DecompositionArgs a;
+  a.method = d.method;
+  a.form = d.form.empty() ? "factorized" : d.form;
   if (d.has_dense()) {
-    v.bits = d.bits;
-    v.group = d.group;
+    a.bits = d.bits;
+    a.group = d.group;
   }
   if (d.has_low_rank()) {
-    v.factor_bits = d.factor_bits;
-    v.rank = std::to_string(d.rank);
+    a.factor_bits = d.factor_bits;
+    a.rank = std::to_string(d.rank);
   }
-  return v;
+  return a;
 }
 
 std::unique_ptr<AccuracyScorer> make_model_scorer(const ModelAccuracySpec& spec) {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "compressed_io.h"
+#include "decomposition_options.h"
 #include "design_space.h"
 #include "eval.h"
 #include "llama_model.h"
@@ -45,7 +47,8 @@ struct ModelAccuracySpec {
 class AccuracyScorer {
  public:
   virtual ~AccuracyScorer() = default;
-  virtual AccuracyScore score(const Decomposition& d) const = 0;
+  // With `saved`, also the compressed layers (real models only; as `itera decompose --save`).
+  virtual AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>* saved = nullptr) const = 0;
   // "kl_mean, ppl_ratio, top1_agreement on FILE (N tokens)" / "proxy: mean relative weight error ...".
   virtual std::string describe() const = 0;
 };
@@ -55,11 +58,7 @@ std::unique_ptr<AccuracyScorer> make_model_scorer(const ModelAccuracySpec& spec)
 // Synthetic weights of catalog shape `shape` (seeded), each distinct layer generated once.
 std::unique_ptr<AccuracyScorer> make_proxy_scorer(const std::string& shape, uint64_t seed, bool include_head);
 
-// The `itera decompose` / `eval` / `trace` option values that make `d`.
-struct DecompositionOptionValues {
-  std::string method, form, rank;
-  int bits = 4, group = 0, factor_bits = 4;
-};
-DecompositionOptionValues option_values(const Decomposition& d);
+// The `itera decompose` / `eval` / `trace` options that make `d`.
+cli::DecompositionArgs decomposition_args(const Decomposition& d);
 
 }  // namespace itera::dse

@@ -1,0 +1,361 @@
+#include "dse_run.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "accel_config_reader.h"
+#include "accelerator.h"
+#include "catalog.h"
+#include "error.h"
+#include "file_io.h"
+#include "fork_pool.h"
+#include "llama_hf.h"
+#include "pareto.h"
+#include "progress_line.h"
+#include "result_cache.h"
+#include "rng.h"
+#include "sim_report.h"
+#include "stable_hash.h"
+#include "trace.h"
+#include "trace_builder.h"
+
+namespace itera::dse {
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// What a file's content is, for cache keys: the hash of its bytes (a directory: of its
+// files' names and bytes, in name order).
+std::string fingerprint(const std::string& path) {
+  if (path.empty()) return "-";
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(path, ec))
+      if (e.is_regular_file()) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    std::string all;
+    for (const fs::path& f : files) all += f.filename().string() + ":" + key_text(stable_hash(read_file(f.string()))) + ";";
+    return key_text(stable_hash(all));
+  }
+  return key_text(stable_hash(read_file(path)));
+}
+
+DecompositionGrid grid_of(const DseSpec& s) {
+  return {s.method.values, s.form.values, s.bits.values, s.group.values, s.factor_bits.values, s.rank.values};
+}
+
+struct LayerDims {
+  std::string name;
+  int rows = 0, cols = 0;
+};
+
+std::vector<LayerDims> layer_dims(const DseSpec& spec) {
+  std::vector<LayerDims> dims;
+  if (spec.proxy()) {
+    for (const CatalogLayer& l : find_catalog_model(spec.shape).layers)
+      if (l.in_block) dims.push_back({l.name, l.rows, l.cols});
+    return dims;
+  }
+  const LlamaConfig c = load_llama(spec.model).config;
+  dims = {{"attention q/o", c.dim, c.dim},
+          {"attention k/v", c.kv_dim(), c.dim},
+          {"mlp gate/up", c.hidden_dim, c.dim},
+          {"mlp down", c.dim, c.hidden_dim}};
+  return dims;
+}
+
+// A rank above a layer's dimensions is a spec error at the rank's line.
+void check_ranks(const DseSpec& spec, const std::vector<LayerDims>& dims) {
+  for (size_t i = 0; i < spec.rank.values.size(); ++i)
+    for (const LayerDims& d : dims)
+      if (spec.rank.values[i] > std::min(d.rows, d.cols))
+        throw Error(fmt::format("{}:{}: decomposition.grid.rank: rank {} is above the dimensions of layer {} ({}x{}); "
+                                "allowed: 0..{}",
+                                spec.file, spec.rank.lines[i], spec.rank.values[i], d.name, d.rows, d.cols,
+                                std::min(d.rows, d.cols)));
+}
+
+PhaseSpec phase_of(const DseSpec& s) {
+  PhaseSpec p;
+  p.phase = parse_phase(s.phase);
+  p.seq_len = s.seq_len;
+  p.batch = s.batch;
+  p.abits = s.abits;
+  validate_phase(p);
+  return p;
+}
+
+// Everything a decomposition's accuracy (and, for a real model, its trace) depends on
+// besides the decomposition itself.
+std::string accuracy_context(const DseSpec& s) {
+  if (s.proxy()) return fmt::format("proxy shape={} seed=0 head=0", s.shape);
+  return fmt::format("model={} tokenizer={} text={} tokens={} window={} calib={} calib_tokens={} act_aware={} "
+                     "head=0 seed=0 trace={} {} {} {}",
+                     fingerprint(s.model), fingerprint(s.tokenizer), fingerprint(s.text), s.tokens, s.window,
+                     fingerprint(s.calib_text), s.calib_tokens, s.act_aware, s.phase, s.seq_len, s.batch, s.abits);
+}
+
+json accuracy_json(const AccuracyScore& a) {
+  json j = {{"bits_per_weight", a.bits_per_weight}};
+  if (a.proxy) {
+    j["weight_error"] = a.weight_error;
+  } else {
+    j["kl_mean"] = a.kl_mean;
+    j["ppl_ratio"] = a.ppl_ratio;
+    j["top1_agreement"] = a.top1_agreement;
+  }
+  return j;
+}
+
+double number_at(const json& j, const char* key, const std::string& where) {
+  const auto it = j.find(key);
+  if (it == j.end() || !it->is_number())
+    throw Error(fmt::format("cached result '{}' has no number '{}'; delete it to recompute", where, key));
+  return it->get<double>();
+}
+
+AccuracyScore accuracy_from_json(const json& j, bool proxy, const std::string& where) {
+  AccuracyScore a;
+  a.proxy = proxy;
+  a.bits_per_weight = number_at(j, "bits_per_weight", where);
+  if (proxy) {
+    a.weight_error = number_at(j, "weight_error", where);
+  } else {
+    a.kl_mean = number_at(j, "kl_mean", where);
+    a.ppl_ratio = number_at(j, "ppl_ratio", where);
+    a.top1_agreement = number_at(j, "top1_agreement", where);
+  }
+  return a;
+}
+
+SimFigures sim_from_json(const json& j, const std::string& where) {
+  SimReport r;
+  try {
+    r = sim_totals_from_json(j);
+  } catch (const Error& e) {
+    throw Error(fmt::format("cached simulation '{}': {}; delete it to recompute", where, e.what()));
+  }
+  return {r.total_cycles, r.dram_read_bytes, r.latency_us, r.pe_utilization};
+}
+
+// Runs `count` tasks in forked workers with a progress line; throws naming the first
+// failures (after every task ended).
+void run_workers(const std::string& what, size_t count, const DseOptions& o, const std::function<void(size_t)>& task,
+                 const std::function<std::string(size_t)>& name) {
+  if (count == 0) return;
+  ProgressLine progress(what, count, o.progress);
+  std::vector<std::string> failures;
+  run_forked(count, o.jobs, task, [&](size_t i, const TaskOutcome& r) {
+    progress.advance();
+    if (!r.ok) failures.push_back(fmt::format("{}: {}", name(i), r.error));
+  });
+  progress.finish();
+  if (!failures.empty()) {
+    std::sort(failures.begin(), failures.end());
+    std::string text;
+    for (size_t i = 0; i < failures.size() && i < 5; ++i) text += "\n  " + failures[i];
+    if (failures.size() > 5) text += fmt::format("\n  ... and {} more", failures.size() - 5);
+    throw Error(fmt::format("{} of {} {} failed (finished ones are kept; rerun to retry):{}", failures.size(), count,
+                            what, text));
+  }
+}
+
+}  // namespace
+
+double DseResult::accuracy_of(const PointRecord& p) const {
+  switch (spec.metric) {
+    case AccuracyMetric::KlMean: return p.accuracy.kl_mean;
+    case AccuracyMetric::PplRatio: return p.accuracy.ppl_ratio;
+    case AccuracyMetric::WeightError: return p.accuracy.weight_error;
+  }
+  return 0;
+}
+
+std::vector<size_t> select_points(const DseSpec& spec, size_t total) {
+  std::vector<size_t> chosen;
+  if (spec.strategy == SearchStrategy::Exhaustive || static_cast<size_t>(spec.points) >= total) {
+    chosen.resize(total);
+    for (size_t i = 0; i < total; ++i) chosen[i] = i;
+    return chosen;
+  }
+  if (spec.strategy != SearchStrategy::Random)
+    throw Error(fmt::format("{}: search.strategy = {} is not available yet; use exhaustive or random", spec.file,
+                            to_string(spec.strategy)));
+  // Floyd's algorithm: spec.points distinct numbers, uniformly, in O(points).
+  Rng rng(spec.seed);
+  std::set<size_t> picked;
+  const size_t want = static_cast<size_t>(spec.points);
+  for (size_t j = total - want; j < total; ++j) {
+    const size_t t = static_cast<size_t>(rng.below(j + 1));
+    if (!picked.insert(t).second) picked.insert(j);
+  }
+  return {picked.begin(), picked.end()};
+}
+
+DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
+  DseResult result;
+  result.spec = spec;
+  result.space = enumerate_decompositions(grid_of(spec));
+  const DecompositionSpace& space = result.space;
+  if (space.designs.empty())
+    throw Error(fmt::format("{}: the decomposition grid has no design that can exist ({} combinations, {} skipped: a "
+                            "low-rank method needs a rank >= 1)",
+                            spec.file, space.combinations, space.skipped));
+  check_ranks(spec, layer_dims(spec));
+  const PhaseSpec phase = phase_of(spec);
+
+  const size_t hw_points = spec.hardware_points();
+  if (space.designs.size() > std::numeric_limits<size_t>::max() / hw_points)
+    throw Error(fmt::format("{}: the design space is too large", spec.file));
+  result.total_points = space.designs.size() * hw_points;
+  const std::vector<size_t> selected = select_points(spec, result.total_points);
+  result.selected_points = selected.size();
+  std::vector<size_t> mine;
+  for (size_t p : selected)
+    if (p % static_cast<size_t>(o.shards) == static_cast<size_t>(o.shard)) mine.push_back(p);
+
+  // ---- accuracy: each distinct decomposition once --------------------------------------
+  const ResultCache accuracy_cache(o.out_dir, "accuracy");
+  const std::string context = accuracy_context(spec);
+  std::vector<size_t> designs;
+  for (size_t p : mine) designs.push_back(p / hw_points);
+  std::sort(designs.begin(), designs.end());
+  designs.erase(std::unique(designs.begin(), designs.end()), designs.end());
+  auto accuracy_key = [&](size_t d) {
+    return stable_hash("itera-dse accuracy 1\n" + context + "\n" + space.designs[d].label());
+  };
+  std::vector<size_t> missing;
+  for (size_t d : designs)
+    if (!accuracy_cache.has(accuracy_key(d))) missing.push_back(d);
+  if (!missing.empty()) {
+    if (!o.compute)
+      throw Error(fmt::format("{} decomposition(s) have no accuracy result (e.g. {}); was every shard run to the end?",
+                              missing.size(), space.designs[missing[0]].label()));
+    std::unique_ptr<AccuracyScorer> scorer;
+    if (spec.proxy()) {
+      scorer = make_proxy_scorer(spec.shape, 0, false);
+    } else {
+      ModelAccuracySpec m;
+      m.model = spec.model;
+      m.tokenizer = spec.tokenizer;
+      m.text = spec.text;
+      m.tokens = spec.tokens;
+      m.window = spec.window;
+      m.calib_text = spec.calib_text;
+      m.calib_tokens = spec.calib_tokens;
+      m.act_aware = spec.act_aware;
+      m.threads = 1;
+      scorer = make_model_scorer(m);
+    }
+    run_workers(
+        "accuracy", missing.size(), o,
+        [&](size_t i) {
+          const size_t d = missing[i];
+          std::vector<SavedLayer> saved;
+          const AccuracyScore a = scorer->score(space.designs[d], spec.proxy() ? nullptr : &saved);
+          json j = accuracy_json(a);
+          j["decomposition"] = space.designs[d].label();
+          if (!spec.proxy()) j["trace"] = format_trace(trace_from_compressed(saved, phase));
+          accuracy_cache.store(accuracy_key(d), j);
+        },
+        [&](size_t i) { return space.designs[missing[i]].label(); });
+  }
+  std::map<size_t, AccuracyScore> accuracy;
+  std::map<size_t, std::string> traces;
+  const CatalogModel* catalog_model = spec.proxy() ? &find_catalog_model(spec.shape) : nullptr;
+  for (size_t d : designs) {
+    const uint64_t key = accuracy_key(d);
+    const json j = accuracy_cache.load(key);
+    accuracy[d] = accuracy_from_json(j, spec.proxy(), accuracy_cache.path(key));
+    if (spec.proxy()) {
+      const cli::ResolvedDecomposition r = cli::resolve_decomposition(decomposition_args(space.designs[d]), 0);
+      traces[d] = format_trace(
+          trace_from_catalog(*catalog_model, false, space.designs[d].method, r.options, r.ranks, phase));
+    } else {
+      const auto it = j.find("trace");
+      if (it == j.end() || !it->is_string())
+        throw Error(fmt::format("cached result '{}' has no trace; delete it to recompute", accuracy_cache.path(key)));
+      traces[d] = it->get<std::string>();
+    }
+  }
+
+  // ---- latency: each distinct (trace, config) once --------------------------------------
+  const ResultCache sim_cache(o.out_dir, "simulation");
+  std::map<size_t, std::string> configs;
+  for (size_t p : mine) {
+    const size_t h = p % hw_points;
+    if (!configs.count(h))
+      configs[h] = spec.hardware.grid.empty() ? spec.hardware.base_yaml : sweep::point_config_yaml(spec.hardware, h, "");
+  }
+  auto sim_key = [&](size_t p) {
+    return stable_hash("itera-dse simulation 1 fast\n" + traces[p / hw_points] + "\n--\n" + configs[p % hw_points]);
+  };
+  std::vector<size_t> to_simulate;  // a point standing for each missing (trace, config)
+  std::set<uint64_t> queued;
+  for (size_t p : mine) {
+    const uint64_t key = sim_key(p);
+    if (!sim_cache.has(key) && queued.insert(key).second) to_simulate.push_back(p);
+  }
+  if (!to_simulate.empty()) {
+    if (!o.compute)
+      throw Error(fmt::format("{} simulation(s) have no result (e.g. point {}); was every shard run to the end?",
+                              to_simulate.size(), to_simulate[0]));
+    run_workers(
+        "simulations", to_simulate.size(), o,
+        [&](size_t i) {
+          const size_t p = to_simulate[i];
+          const Trace trace = parse_trace(traces[p / hw_points], fmt::format("<trace of design {}>", p / hw_points));
+          const AccelConfig config =
+              parse_accel_config(configs[p % hw_points], fmt::format("<hardware point {}>", p % hw_points));
+          hw::SimOptions so;
+          so.fidelity = hw::Fidelity::Fast;
+          const hw::SimRun run = hw::simulate_trace(trace, config, so);
+          sim_cache.store(sim_key(p), sim_json(build_sim_report(trace, config, run, hw::Fidelity::Fast)));
+        },
+        [&](size_t i) {
+          const size_t p = to_simulate[i];
+          return fmt::format("point {} ({} on hardware point {})", p, space.designs[p / hw_points].label(),
+                             p % hw_points);
+        });
+  }
+
+  // ---- the records -------------------------------------------------------------------------
+  for (size_t p : mine) {
+    PointRecord r;
+    r.point = p;
+    r.design = p / hw_points;
+    r.hardware = p % hw_points;
+    r.accuracy = accuracy.at(r.design);
+    const uint64_t key = sim_key(p);
+    r.sim = sim_from_json(sim_cache.load(key), sim_cache.path(key));
+    result.points.push_back(r);
+  }
+  for (PointRecord& r : result.points) {
+    const double a = result.accuracy_of(r);
+    if (!std::isfinite(a))
+      throw Error(fmt::format("design {} has a non-finite accuracy ({}): the compressed model is broken",
+                              space.designs[r.design].label(), a));
+    r.accurate_enough = a <= spec.max;
+    r.feasible = r.accurate_enough;
+  }
+  std::vector<size_t> feasible;
+  std::vector<Objectives<2>> two;
+  for (size_t i = 0; i < result.points.size(); ++i)
+    if (result.points[i].feasible) {
+      feasible.push_back(i);
+      two.push_back({result.accuracy_of(result.points[i]), result.points[i].sim.latency_us});
+    }
+  for (size_t f : pareto_front(two)) result.points[feasible[f]].pareto = true;
+  return result;
+}
+
+}  // namespace itera::dse
