@@ -1,0 +1,215 @@
+#include "dse_outputs.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "text.h"
+
+namespace itera::dse {
+
+namespace {
+
+using nlohmann::json;
+
+std::string real(double x) { return fmt::format("{:.6g}", x); }
+
+const char* metric_columns(const DseResult& r) {
+  return r.spec.proxy() ? "weight_error" : "kl_mean,ppl_ratio,top1_agreement";
+}
+
+std::string knob_cells(const Decomposition& d) {
+  auto opt = [](bool present, int v) { return present ? std::to_string(v) : std::string(); };
+  return fmt::format("{},{},{},{},{},{}", d.method, d.form, opt(d.has_dense(), d.bits), opt(d.has_dense(), d.group),
+                     opt(d.has_low_rank(), d.factor_bits), opt(d.has_low_rank(), d.rank));
+}
+
+std::string hardware_cells(const DseResult& r, size_t h) {
+  std::string out;
+  const sweep::SweepSpec& hw = r.spec.hardware;
+  if (hw.grid.empty()) return out;
+  const std::vector<size_t> c = hw.choice(h);
+  for (size_t a = 0; a < hw.grid.size(); ++a) out += "," + csv_field(hw.grid[a].values[c[a]].text);
+  return out;
+}
+
+std::string hardware_header(const DseResult& r) {
+  std::string out;
+  for (const sweep::GridAxis& a : r.spec.hardware.grid) out += "," + csv_field(a.key);
+  return out;
+}
+
+std::string accuracy_cells(const DseResult& r, const PointRecord& p) {
+  if (r.spec.proxy()) return real(p.accuracy.weight_error);
+  return fmt::format("{},{},{}", real(p.accuracy.kl_mean), real(p.accuracy.ppl_ratio),
+                     real(p.accuracy.top1_agreement));
+}
+
+std::string header(const DseResult& r) {
+  return fmt::format("point,method,form,bits,group,factor_bits,rank{},bits_per_weight,{},total_cycles,latency_us,"
+                     "pe_utilization,dram_read_bytes,feasible,pareto\n",
+                     hardware_header(r), metric_columns(r));
+}
+
+std::string row(const DseResult& r, const PointRecord& p) {
+  return fmt::format("{},{}{},{},{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]),
+                     hardware_cells(r, p.hardware), real(p.accuracy.bits_per_weight), accuracy_cells(r, p),
+                     p.sim.total_cycles, real(p.sim.latency_us), real(p.sim.pe_utilization), p.sim.dram_read_bytes,
+                     p.feasible ? 1 : 0, p.pareto ? 1 : 0);
+}
+
+json point_json(const DseResult& r, const PointRecord& p) {
+  const Decomposition& d = r.space.designs[p.design];
+  json dec = {{"method", d.method}};
+  if (!d.form.empty()) dec["form"] = d.form;
+  if (d.has_dense()) {
+    dec["bits"] = d.bits;
+    dec["group"] = d.group;
+  }
+  if (d.has_low_rank()) {
+    dec["factor_bits"] = d.factor_bits;
+    dec["rank"] = d.rank;
+  }
+  json hw = json::object();
+  const sweep::SweepSpec& spec = r.spec.hardware;
+  if (!spec.grid.empty()) {
+    const std::vector<size_t> c = spec.choice(p.hardware);
+    for (size_t a = 0; a < spec.grid.size(); ++a) hw[spec.grid[a].key] = spec.grid[a].values[c[a]].text;
+  }
+  json acc = {{"bits_per_weight", p.accuracy.bits_per_weight}};
+  if (r.spec.proxy()) {
+    acc["weight_error"] = p.accuracy.weight_error;
+  } else {
+    acc["kl_mean"] = p.accuracy.kl_mean;
+    acc["ppl_ratio"] = p.accuracy.ppl_ratio;
+    acc["top1_agreement"] = p.accuracy.top1_agreement;
+  }
+  return {{"point", p.point},
+          {"label", d.label()},
+          {"decomposition", dec},
+          {"hardware", hw},
+          {"accuracy", acc},
+          {"total_cycles", p.sim.total_cycles},
+          {"latency_us", p.sim.latency_us},
+          {"pe_utilization", p.sim.pe_utilization},
+          {"dram_read_bytes", p.sim.dram_read_bytes}};
+}
+
+// Faster, then more accurate, then the lower point number.
+bool better(const DseResult& r, const PointRecord& a, const PointRecord& b) {
+  if (a.sim.latency_us != b.sim.latency_us) return a.sim.latency_us < b.sim.latency_us;
+  const double x = r.accuracy_of(a), y = r.accuracy_of(b);
+  if (x != y) return x < y;
+  return a.point < b.point;
+}
+
+}  // namespace
+
+Headline headline(const DseResult& r) {
+  Headline h;
+  const std::vector<PointRecord>& pts = r.points;
+  for (size_t i = 0; i < pts.size(); ++i)
+    if (pts[i].feasible && r.space.designs[pts[i].design].quant_only() &&
+        (h.baseline < 0 || better(r, pts[i], pts[static_cast<size_t>(h.baseline)])))
+      h.baseline = static_cast<long>(i);
+  if (h.baseline < 0) return h;
+  const PointRecord& base = pts[static_cast<size_t>(h.baseline)];
+  const double budget = r.accuracy_of(base);
+  for (size_t i = 0; i < pts.size(); ++i) {
+    if (!pts[i].feasible || r.accuracy_of(pts[i]) > budget) continue;
+    if (h.best < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best)])) h.best = static_cast<long>(i);
+    if (!r.space.designs[pts[i].design].quant_only() &&
+        (h.best_low_rank < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best_low_rank)])))
+      h.best_low_rank = static_cast<long>(i);
+  }
+  h.reduction_pct = 100.0 * (1.0 - pts[static_cast<size_t>(h.best)].sim.latency_us / base.sim.latency_us);
+  return h;
+}
+
+std::string points_csv(const DseResult& r) {
+  std::string out = header(r);
+  for (const PointRecord& p : r.points) out += row(r, p);
+  return out;
+}
+
+std::string pareto_csv(const DseResult& r, bool with_dsp) {
+  std::string out = header(r);
+  for (const PointRecord& p : r.points)
+    if (with_dsp ? p.pareto_dsp : p.pareto) out += row(r, p);
+  return out;
+}
+
+json summary_json(const DseResult& r) {
+  const Headline h = headline(r);
+  size_t feasible = 0, accurate = 0;
+  for (const PointRecord& p : r.points) {
+    feasible += p.feasible ? 1 : 0;
+    accurate += p.accurate_enough ? 1 : 0;
+  }
+  json j;
+  j["accuracy_metric"] = to_string(r.spec.metric);
+  j["accuracy_is_proxy"] = r.spec.proxy();
+  j["accuracy_budget"] = r.spec.max;
+  j["design_space"] = {{"decompositions", r.space.designs.size()},
+                       {"grid_combinations", r.space.combinations},
+                       {"merged_combinations", r.space.merged},
+                       {"skipped_combinations", r.space.skipped},
+                       {"hardware_points", r.spec.hardware_points()},
+                       {"points", r.total_points},
+                       {"evaluated", r.points.size()},
+                       {"within_budget", accurate},
+                       {"feasible", feasible}};
+  j["baseline"] = h.baseline < 0 ? json() : point_json(r, r.points[static_cast<size_t>(h.baseline)]);
+  j["best"] = h.best < 0 ? json() : point_json(r, r.points[static_cast<size_t>(h.best)]);
+  j["best_low_rank"] = h.best_low_rank < 0 ? json() : point_json(r, r.points[static_cast<size_t>(h.best_low_rank)]);
+  j["latency_reduction_pct"] = h.best < 0 ? json() : json(h.reduction_pct);
+  return j;
+}
+
+std::string report_markdown(const DseResult& r) {
+  const Headline h = headline(r);
+  const char* metric = to_string(r.spec.metric);
+  std::string out = "# itera dse report\n\n";
+  out += fmt::format("Spec: `{}`. Accuracy: {} (budget: {} <= {}){}.\n\n", r.spec.file, metric, metric,
+                     real(r.spec.max), r.spec.proxy() ? "; a weight-error **proxy** on synthetic weights, not a model "
+                                                        "accuracy"
+                                                      : "");
+  const json s = summary_json(r);
+  out += fmt::format("{} decompositions x {} hardware points = {} points; {} evaluated, {} within the accuracy budget, "
+                     "{} feasible.\n\n",
+                     r.space.designs.size(), r.spec.hardware_points(), r.total_points, r.points.size(),
+                     s["design_space"]["within_budget"].get<size_t>(), s["design_space"]["feasible"].get<size_t>());
+  auto line = [&](const char* role, const PointRecord& p) {
+    return fmt::format("| {} | {} | {} | {} | {} | {} |\n", role, p.point, r.space.designs[p.design].label(),
+                       real(r.accuracy_of(p)), real(p.sim.latency_us), p.sim.total_cycles);
+  };
+  if (h.baseline < 0) {
+    out += "**No feasible quantization-only (rtn) design**: there is no baseline to compare against.\n";
+    return out;
+  }
+  const PointRecord& base = r.points[static_cast<size_t>(h.baseline)];
+  out += fmt::format("| role | point | design | {} | latency (us) | cycles |\n|---|---|---|---|---|---|\n", metric);
+  out += line("baseline (quantization only)", base);
+  out += line("best at matched accuracy", r.points[static_cast<size_t>(h.best)]);
+  if (h.best_low_rank >= 0 && h.best_low_rank != h.best)
+    out += line("best low-rank design", r.points[static_cast<size_t>(h.best_low_rank)]);
+  out += "\n";
+  if (h.best_low_rank < 0) {
+    out += fmt::format("**No low-rank design reaches the baseline's accuracy** ({} <= {}).\n", metric,
+                       real(r.accuracy_of(base)));
+  } else {
+    const PointRecord& lr = r.points[static_cast<size_t>(h.best_low_rank)];
+    const double cut = 100.0 * (1.0 - lr.sim.latency_us / base.sim.latency_us);
+    if (cut > 0)
+      out += fmt::format("**Latency cut at matched accuracy: {:.1f}%** ({} us -> {} us, {} {} vs {}).\n", cut,
+                         real(base.sim.latency_us), real(lr.sim.latency_us), metric, real(r.accuracy_of(lr)),
+                         real(r.accuracy_of(base)));
+    else
+      out += fmt::format("**No low-rank design beats quantization alone**: at matched accuracy the fastest low-rank "
+                         "design is {:.1f}% slower ({} us vs {} us).\n",
+                         -cut, real(lr.sim.latency_us), real(base.sim.latency_us));
+  }
+  return out;
+}
+
+}  // namespace itera::dse
