@@ -353,6 +353,21 @@ TEST(FpgaEstimate, PairsFromATrace) {
   EXPECT_EQ(trace_precisions(dense_only, unit_arrays(c))[1], (std::vector<Precision>{{8, 8}}));
 }
 
+TEST(FpgaEstimate, PairsOfADecomposition) {
+  AccelConfig c = small_dedicated();
+  // ITERA compensated, 4-bit weights + 4-bit factors, 8-bit activations, dedicated array:
+  // main w4a8, low-rank w4a8.
+  const UnitPrecisions d = decomposition_precisions(unit_arrays(c), 4, 4, 8);
+  EXPECT_EQ(d, (UnitPrecisions{{{4, 8}}, {{4, 8}}}));
+  // Factorized form with F16 factors (no dense part): the main array runs nothing.
+  EXPECT_EQ(decomposition_precisions(unit_arrays(c), 0, 16, 8), (UnitPrecisions{{{8, 8}}, {{16, 8}}}));
+  // Shared datapath: the main array runs both.
+  c.low_rank.datapath = LowRankDatapath::Shared;
+  EXPECT_EQ(decomposition_precisions(unit_arrays(c), 3, 16, 8), (UnitPrecisions{{{3, 8}, {16, 8}}}));
+  EXPECT_EQ(decomposition_precisions(unit_arrays(c), 8, 0, 8), (UnitPrecisions{{{8, 8}}}));
+  EXPECT_TRUE(contains(error_of([&] { decomposition_precisions(unit_arrays(c), 4, 4, 0); }), "1..64"));
+}
+
 TEST(FpgaEstimate, BadInputs) {
   const AccelConfig c = default_accel_config();
   EXPECT_TRUE(contains(error_of([&] { estimate_resources(c, UnitPrecisions{{}}, EstimateOptions{}); }),

@@ -276,15 +276,36 @@ UnitPrecisions same_precisions(const std::vector<ArrayDesc>& arrays, const std::
   return UnitPrecisions(arrays.size(), pairs);
 }
 
-UnitPrecisions trace_precisions(const Trace& trace, const std::vector<ArrayDesc>& arrays) {
-  UnitPrecisions out(arrays.size());
-  for (const TraceOp& op : trace.ops) {
-    std::vector<Precision>& unit = out.at(static_cast<size_t>(index_of(unit_for(arrays, op.kind))));
-    const Precision p{op.wbits, op.abits};
-    if (std::find(unit.begin(), unit.end(), p) == unit.end()) unit.push_back(p);
-  }
+namespace {
+
+void add_pair(UnitPrecisions& out, const std::vector<ArrayDesc>& arrays, OpKind kind, const Precision& p) {
+  std::vector<Precision>& unit = out.at(static_cast<size_t>(index_of(unit_for(arrays, kind))));
+  if (std::find(unit.begin(), unit.end(), p) == unit.end()) unit.push_back(p);
+}
+
+void fill_native(UnitPrecisions& out, const std::vector<ArrayDesc>& arrays) {
   for (size_t u = 0; u < out.size(); ++u)
     if (out[u].empty()) out[u].push_back({arrays[u].native_bits, arrays[u].native_bits});
+}
+
+}  // namespace
+
+UnitPrecisions trace_precisions(const Trace& trace, const std::vector<ArrayDesc>& arrays) {
+  UnitPrecisions out(arrays.size());
+  for (const TraceOp& op : trace.ops) add_pair(out, arrays, op.kind, {op.wbits, op.abits});
+  fill_native(out, arrays);
+  return out;
+}
+
+UnitPrecisions decomposition_precisions(const std::vector<ArrayDesc>& arrays, int wbits, int factor_bits, int abits) {
+  UnitPrecisions out(arrays.size());
+  if (wbits > 0) add_pair(out, arrays, OpKind::Dense, {wbits, abits});
+  if (factor_bits > 0) {
+    add_pair(out, arrays, OpKind::LowRankDown, {factor_bits, abits});  // and lr_up: the same unit and widths
+  }
+  fill_native(out, arrays);
+  for (const auto& unit : out)
+    for (const Precision& p : unit) check_precision(p);
   return out;
 }
 

@@ -203,6 +203,12 @@ UnitPrecisions same_precisions(const std::vector<ArrayDesc>& arrays, const std::
 // The pairs of the ops each unit runs (unit_for); a unit that runs no op of the trace
 // is sized for its PEs' native width (native_bits x native_bits).
 UnitPrecisions trace_precisions(const Trace& trace, const std::vector<ArrayDesc>& arrays);
+// The pairs of a decomposed model without its trace: dense weights of `wbits` and
+// low-rank factors of `factor_bits` (16: F16), both against activations of `abits`; 0
+// leaves a part out (no dense part in the factorized form, no factors for plain
+// quantization). Factors run on the dedicated low-rank array when there is one, else on
+// the main array. A unit left with nothing is sized at its native width, as above.
+UnitPrecisions decomposition_precisions(const std::vector<ArrayDesc>& arrays, int wbits, int factor_bits, int abits);
 
 // Throws itera::Error when a unit has no pair or a width is outside 1..64.
 ResourceEstimate estimate_resources(const AccelConfig& config, const UnitPrecisions& precisions,
