@@ -17,6 +17,7 @@
 #include "error.h"
 #include "file_io.h"
 #include "fork_pool.h"
+#include "fpga_device_files.h"
 #include "options_util.h"
 
 namespace itera::cli {
@@ -48,12 +49,17 @@ void make_out_dir(const std::string& dir) {
   if (ec) throw Error(fmt::format("cannot create the output directory '{}': {}", dir, ec.message()));
 }
 
-std::vector<std::string> known_devices() { return {}; }
+std::vector<std::string> known_devices() {
+  std::vector<std::string> names;
+  for (const FpgaDevice& d : builtin_fpga_devices().all()) names.push_back(d.name);
+  return names;
+}
 
 void write_results(const dse::DseResult& r, const std::string& dir) {
   StagedOutputs outputs;
   outputs.add(dir + "/points.csv", dse::points_csv(r));
   outputs.add(dir + "/pareto.csv", dse::pareto_csv(r, false));
+  outputs.add(dir + "/pareto_dsp.csv", dse::pareto_csv(r, true));
   outputs.add(dir + "/summary.json", dse::summary_json(r).dump(2) + "\n");
   outputs.add(dir + "/report.md", dse::report_markdown(r));
   outputs.commit();

@@ -30,7 +30,7 @@ using testing::slurp;
 using testing::TempDir;
 using testing::write_file;
 
-const char* const kOutputs[] = {"points.csv", "pareto.csv", "summary.json", "report.md"};
+const char* const kOutputs[] = {"points.csv", "pareto.csv", "pareto_dsp.csv", "summary.json", "report.md"};
 
 // stories260k shapes with the weight-error proxy: 4 decompositions x 2 arrays.
 const char* const kProxySpec = R"(shape: stories260k

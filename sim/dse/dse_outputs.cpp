@@ -47,15 +47,16 @@ std::string accuracy_cells(const DseResult& r, const PointRecord& p) {
 
 std::string header(const DseResult& r) {
   return fmt::format("point,method,form,bits,group,factor_bits,rank{},bits_per_weight,{},total_cycles,latency_us,"
-                     "pe_utilization,dram_read_bytes,feasible,pareto\n",
+                     "pe_utilization,dram_read_bytes,dsp,bram36,uram,lut,feasible,pareto\n",
                      hardware_header(r), metric_columns(r));
 }
 
 std::string row(const DseResult& r, const PointRecord& p) {
-  return fmt::format("{},{}{},{},{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]),
+  return fmt::format("{},{}{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]),
                      hardware_cells(r, p.hardware), real(p.accuracy.bits_per_weight), accuracy_cells(r, p),
                      p.sim.total_cycles, real(p.sim.latency_us), real(p.sim.pe_utilization), p.sim.dram_read_bytes,
-                     p.feasible ? 1 : 0, p.pareto ? 1 : 0);
+                     p.resources.dsp, p.resources.bram36, p.resources.uram, p.resources.lut, p.feasible ? 1 : 0,
+                     p.pareto ? 1 : 0);
 }
 
 json point_json(const DseResult& r, const PointRecord& p) {
@@ -92,7 +93,11 @@ json point_json(const DseResult& r, const PointRecord& p) {
           {"total_cycles", p.sim.total_cycles},
           {"latency_us", p.sim.latency_us},
           {"pe_utilization", p.sim.pe_utilization},
-          {"dram_read_bytes", p.sim.dram_read_bytes}};
+          {"dram_read_bytes", p.sim.dram_read_bytes},
+          {"resources",
+           {{"dsp", p.resources.dsp}, {"bram36", p.resources.bram36}, {"uram", p.resources.uram},
+            {"lut", p.resources.lut}}},
+          {"fits_device", p.fits}};
 }
 
 // Faster, then more accurate, then the lower point number.
@@ -150,6 +155,7 @@ json summary_json(const DseResult& r) {
   j["accuracy_metric"] = to_string(r.spec.metric);
   j["accuracy_is_proxy"] = r.spec.proxy();
   j["accuracy_budget"] = r.spec.max;
+  j["device"] = {{"name", r.spec.device}, {"max_utilization", r.spec.max_utilization}};
   j["design_space"] = {{"decompositions", r.space.designs.size()},
                        {"grid_combinations", r.space.combinations},
                        {"merged_combinations", r.space.merged},

@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "error.h"
 #include "file_io.h"
+#include "fpga_device_files.h"
 #include "fork_pool.h"
 #include "llama_hf.h"
 #include "pareto.h"
@@ -24,6 +25,7 @@
 #include "stable_hash.h"
 #include "trace.h"
 #include "trace_builder.h"
+#include "units.h"
 
 namespace itera::dse {
 
@@ -329,6 +331,11 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   }
 
   // ---- the records -------------------------------------------------------------------------
+  const FpgaDevice* device = spec.device == "none" ? nullptr : &find_fpga_device(spec.device);
+  std::map<size_t, AccelConfig> parsed_configs;
+  for (const auto& [h, text] : configs) parsed_configs[h] = parse_accel_config(text, fmt::format("<hardware point {}>", h));
+  std::map<size_t, Trace> parsed_traces;
+  for (const auto& [d, text] : traces) parsed_traces[d] = parse_trace(text, fmt::format("<trace of design {}>", d));
   for (size_t p : mine) {
     PointRecord r;
     r.point = p;
@@ -337,24 +344,30 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
     r.accuracy = accuracy.at(r.design);
     const uint64_t key = sim_key(p);
     r.sim = sim_from_json(sim_cache.load(key), sim_cache.path(key));
-    result.points.push_back(r);
-  }
-  for (PointRecord& r : result.points) {
+    const AccelConfig& config = parsed_configs.at(r.hardware);
+    const UnitPrecisions pairs = trace_precisions(parsed_traces.at(r.design), unit_arrays(config));
+    r.resources = (device ? estimate_resources(config, pairs, *device) : estimate_resources(config, pairs, EstimateOptions{})).total;
+    r.fits = device == nullptr || itera::feasible(r.resources, *device, spec.max_utilization);
     const double a = result.accuracy_of(r);
     if (!std::isfinite(a))
       throw Error(fmt::format("design {} has a non-finite accuracy ({}): the compressed model is broken",
                               space.designs[r.design].label(), a));
     r.accurate_enough = a <= spec.max;
-    r.feasible = r.accurate_enough;
+    r.feasible = r.accurate_enough && r.fits;
+    result.points.push_back(r);
   }
   std::vector<size_t> feasible;
   std::vector<Objectives<2>> two;
-  for (size_t i = 0; i < result.points.size(); ++i)
-    if (result.points[i].feasible) {
-      feasible.push_back(i);
-      two.push_back({result.accuracy_of(result.points[i]), result.points[i].sim.latency_us});
-    }
+  std::vector<Objectives<3>> three;
+  for (size_t i = 0; i < result.points.size(); ++i) {
+    const PointRecord& r = result.points[i];
+    if (!r.feasible) continue;
+    feasible.push_back(i);
+    two.push_back({result.accuracy_of(r), r.sim.latency_us});
+    three.push_back({result.accuracy_of(r), r.sim.latency_us, static_cast<double>(r.resources.dsp)});
+  }
   for (size_t f : pareto_front(two)) result.points[feasible[f]].pareto = true;
+  for (size_t f : pareto_front(three)) result.points[feasible[f]].pareto_dsp = true;
   return result;
 }
 

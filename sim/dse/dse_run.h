@@ -12,7 +12,9 @@
 //      real model, the trace of its saved layers, as `itera decompose --save` then
 //      `itera trace --decomposition`), simulated at fast fidelity on the point's
 //      config; each distinct (trace, config) once, in a forked worker, cached.
-//   4. Resources and feasibility; Pareto fronts over the feasible points.
+//   4. Resources (fpga_resources.h: the point's config, each unit sized for the
+//      precisions its ops run in the trace; URAM only on a device that has it) and
+//      feasibility; Pareto fronts over the feasible points.
 // Results depend only on the spec: never on --jobs, the order workers finish, or how
 // many times the run was interrupted and resumed.
 #include <cstdint>
@@ -22,6 +24,7 @@
 #include "accuracy_scorer.h"
 #include "design_space.h"
 #include "dse_spec.h"
+#include "fpga_resources.h"
 
 namespace itera::dse {
 
@@ -42,8 +45,10 @@ struct PointRecord {
   size_t point = 0, design = 0, hardware = 0;
   AccuracyScore accuracy;
   SimFigures sim;
+  FpgaResources resources;       // fpga_resources.h: the point's config sized for its trace's precisions
   bool accurate_enough = false;  // metric <= accuracy.max
-  bool feasible = false;         // accurate enough and within the device's resources
+  bool fits = true;              // within max_utilization x the device's resources (always, with no device)
+  bool feasible = false;         // accurate enough and fits
   bool pareto = false;           // on the accuracy x latency front of the feasible points
   bool pareto_dsp = false;       // on the accuracy x latency x DSP front
 };
