@@ -128,7 +128,8 @@ TEST(Dse, ProxyPointsMatchHandRunsAndOutputsAreReproducible) {
                            dir.file("d.json") + "'");
     ASSERT_EQ(d.exit_code, 0) << d.err;
     double sum = 0, copies = 0;
-    for (const json& l : json::parse(slurp(dir.file("d.json")))["layers"]) {
+    const json report = json::parse(slurp(dir.file("d.json")));
+    for (const json& l : report["layers"]) {
       if (l["name"].get<std::string>().find("lm_head") != std::string::npos) continue;
       sum += l["repeat"].get<double>() * l["rel_error"].get<double>();
       copies += l["repeat"].get<double>();
@@ -206,7 +207,7 @@ std::string spec_error(const std::string& text) {
 
 TEST(Dse, BadSpecsNameFileLineAndKey) {
   const std::string base = kProxySpec;
-  EXPECT_TRUE(testing::contains_all(spec_error(base + "colour: red\n"), {"spec.yaml:14:", "unknown key 'colour'"}));
+  EXPECT_TRUE(testing::contains_all(spec_error(base + "colour: red\n"), {"spec.yaml:15:", "unknown key 'colour'"}));
   std::string s = base;
   s.replace(s.find("rank: [4]"), 9, "rank: []");
   EXPECT_TRUE(testing::contains_all(spec_error(s), {"spec.yaml:14:", "decomposition.grid.rank", "non-empty list"}));
@@ -216,12 +217,12 @@ TEST(Dse, BadSpecsNameFileLineAndKey) {
                                                     "allowed: "}));
   s = base;
   s.replace(s.find("rank: [4]"), 9, "rank: [4, 65]");
-  EXPECT_TRUE(testing::contains_all(spec_error(s), {"spec.yaml:14:", "decomposition.grid.rank", "rank 65", "0..32"}));
+  EXPECT_TRUE(testing::contains_all(spec_error(s), {"spec.yaml:14:", "decomposition.grid.rank", "rank 65", "k_proj (32x64)", "0..32"}));
   s = base;
   s.replace(s.find("  max: 0.5"), 10, "  max: 0.5\n  metric: kl_mean");
   EXPECT_TRUE(testing::contains_all(spec_error(s), {"spec.yaml:", "accuracy.metric", "kl_mean", "proxy"}));
   EXPECT_TRUE(testing::contains_all(spec_error(base + "device: {name: zcu999}\n"),
-                                    {"spec.yaml:14:", "device.name", "zcu999", "allowed: none"}));
+                                    {"spec.yaml:15:", "device.name", "zcu999", "allowed: none"}));
   s = base;
   s.replace(s.find("bits: [4, 8]"), 12, "bits: [4, 04]");
   EXPECT_TRUE(testing::contains_all(spec_error(s), {"spec.yaml:", "decomposition.grid.bits", "04"}));

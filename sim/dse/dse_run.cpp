@@ -75,15 +75,18 @@ std::vector<LayerDims> layer_dims(const DseSpec& spec) {
   return dims;
 }
 
-// A rank above a layer's dimensions is a spec error at the rank's line.
+// A rank above the smallest layer's dimensions is a spec error at the rank's line.
 void check_ranks(const DseSpec& spec, const std::vector<LayerDims>& dims) {
+  const auto smallest = std::min_element(dims.begin(), dims.end(), [](const LayerDims& a, const LayerDims& b) {
+    return std::min(a.rows, a.cols) < std::min(b.rows, b.cols);
+  });
+  const int limit = std::min(smallest->rows, smallest->cols);
   for (size_t i = 0; i < spec.rank.values.size(); ++i)
-    for (const LayerDims& d : dims)
-      if (spec.rank.values[i] > std::min(d.rows, d.cols))
-        throw Error(fmt::format("{}:{}: decomposition.grid.rank: rank {} is above the dimensions of layer {} ({}x{}); "
-                                "allowed: 0..{}",
-                                spec.file, spec.rank.lines[i], spec.rank.values[i], d.name, d.rows, d.cols,
-                                std::min(d.rows, d.cols)));
+    if (spec.rank.values[i] > limit)
+      throw Error(fmt::format("{}:{}: decomposition.grid.rank: rank {} is above the dimensions of layer {} ({}x{}); "
+                              "allowed: 0..{}",
+                              spec.file, spec.rank.lines[i], spec.rank.values[i], smallest->name, smallest->rows,
+                              smallest->cols, limit));
 }
 
 PhaseSpec phase_of(const DseSpec& s) {
