@@ -26,9 +26,9 @@ fi
 # Target and the largest input it is given (bytes): a little over the largest seed.
 declare -A MAX_LEN=(
   [trace]=4096 [accel_config]=4096 [sweep]=2048 [scalesim]=2048 [llama2c]=2048
-  [tokenizer]=8192 [safetensors]=4096 [hf_config]=4096 [compressed]=4096
+  [tokenizer]=8192 [safetensors]=4096 [hf_config]=4096 [compressed]=4096 [dse_spec]=4096
 )
-ORDER=(trace accel_config sweep scalesim llama2c tokenizer safetensors hf_config compressed)
+ORDER=(trace accel_config sweep scalesim llama2c tokenizer safetensors hf_config compressed dse_spec)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ORDER[@]}")
 for t in "${targets[@]}"; do

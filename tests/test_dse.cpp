@@ -89,7 +89,7 @@ void expect_same_outputs(const TempDir& dir, const std::string& a, const std::st
 
 TEST(Dse, ProxyPointsMatchHandRunsAndOutputsAreReproducible) {
   TempDir dir;
-  write_file(dir.file("spec.yaml"), kProxySpec);
+  write_file(dir.file("spec.yaml"), std::string(kProxySpec) + "device: {name: kv260, max_utilization: 0.5}\n");
   const auto r2 = dse(dir, "j2", "--jobs 2");
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
   const auto r1 = dse(dir, "j1", "--jobs 1");
@@ -121,6 +121,13 @@ TEST(Dse, ProxyPointsMatchHandRunsAndOutputsAreReproducible) {
     ASSERT_EQ(sim.exit_code, 0) << sim.err;
     EXPECT_EQ(std::to_string(json::parse(sim.out)["total_cycles"].get<int64_t>()), row.at("total_cycles"))
         << row.at("method");
+    // Its resources: `itera resources` for the same config and trace on the device.
+    const auto res = run_cli("resources --config '" + dir.file("rows16.yaml") + "' --trace '" + trace +
+                             "' --device kv260 --max-utilization 0.5 --json -");
+    ASSERT_EQ(res.exit_code, 0) << res.err;
+    const json total = json::parse(res.out)["total"];
+    for (const char* key : {"dsp", "bram36", "uram", "lut"})
+      EXPECT_EQ(std::to_string(total[key].get<int64_t>()), row.at(key)) << key;
     // The proxy: the mean relative weight error of `itera decompose --shape` over the
     // model's layers (each catalog layer once per repeat).
     const auto d = run_cli("decompose --shape stories260k --method " + row.at("method") + " --bits 4" +

@@ -42,6 +42,7 @@ void replay(const char* name, int (*target)(const uint8_t*, size_t)) {
 TEST(FuzzCorpus, Trace) { replay("trace", fuzz::trace); }
 TEST(FuzzCorpus, AccelConfig) { replay("accel_config", fuzz::accel_config); }
 TEST(FuzzCorpus, Sweep) { replay("sweep", fuzz::sweep); }
+TEST(FuzzCorpus, DseSpec) { replay("dse_spec", fuzz::dse_spec); }
 TEST(FuzzCorpus, Scalesim) { replay("scalesim", fuzz::scalesim); }
 TEST(FuzzCorpus, Llama2c) { replay("llama2c", fuzz::llama2c); }
 TEST(FuzzCorpus, Tokenizer) { replay("tokenizer", fuzz::tokenizer); }

@@ -16,5 +16,6 @@ int tokenizer(const uint8_t* data, size_t size);     // Tokenizer::parse (Tokeni
 int safetensors(const uint8_t* data, size_t size);   // SafetensorsFile::parse (open)
 int hf_config(const uint8_t* data, size_t size);     // parse_llama_hf_config (load_llama_hf)
 int compressed(const uint8_t* data, size_t size);    // parse_compressed (load_compressed)
+int dse_spec(const uint8_t* data, size_t size);      // dse::parse_dse_spec
 
 }  // namespace itera::fuzz
