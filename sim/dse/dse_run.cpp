@@ -207,6 +207,12 @@ std::vector<size_t> select_points(const DseSpec& spec, size_t total) {
 }
 
 DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
+  auto not_yet = [&](const char* what) {
+    throw Error(fmt::format("{}: {} is not available yet; leave it out (the default)", spec.file, what));
+  };
+  if (spec.rank_allocation != RankAllocation::Uniform) not_yet("decomposition.rank_allocation: sensitivity");
+  if (spec.rank_padding) not_yet("decomposition.rank_padding: true");
+  if (spec.layer_reverting) not_yet("decomposition.layer_reverting: true");
   DseResult result;
   result.spec = spec;
   result.space = enumerate_decompositions(grid_of(spec));
