@@ -89,7 +89,7 @@ void expect_same_outputs(const TempDir& dir, const std::string& a, const std::st
 
 TEST(Dse, ProxyPointsMatchHandRunsAndOutputsAreReproducible) {
   TempDir dir;
-  write_file(dir.file("spec.yaml"), std::string(kProxySpec) + "device: {name: kv260, max_utilization: 0.5}\n");
+  write_file(dir.file("spec.yaml"), std::string(kProxySpec) + "device: {name: vcu118, max_utilization: 0.5}\n");
   const auto r2 = dse(dir, "j2", "--jobs 2");
   ASSERT_EQ(r2.exit_code, 0) << r2.err;
   const auto r1 = dse(dir, "j1", "--jobs 1");
@@ -123,7 +123,7 @@ TEST(Dse, ProxyPointsMatchHandRunsAndOutputsAreReproducible) {
         << row.at("method");
     // Its resources: `itera resources` for the same config and trace on the device.
     const auto res = run_cli("resources --config '" + dir.file("rows16.yaml") + "' --trace '" + trace +
-                             "' --device kv260 --max-utilization 0.5 --json -");
+                             "' --device vcu118 --max-utilization 0.5 --json -");
     ASSERT_EQ(res.exit_code, 0) << res.err;
     const json total = json::parse(res.out)["total"];
     for (const char* key : {"dsp", "bram36", "uram", "lut"})

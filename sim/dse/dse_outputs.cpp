@@ -100,36 +100,33 @@ json point_json(const DseResult& r, const PointRecord& p) {
           {"fits_device", p.fits}};
 }
 
-// Faster, then more accurate, then the lower point number.
-bool better(const DseResult& r, const PointRecord& a, const PointRecord& b) {
-  if (a.sim.latency_us != b.sim.latency_us) return a.sim.latency_us < b.sim.latency_us;
-  const double x = r.accuracy_of(a), y = r.accuracy_of(b);
-  if (x != y) return x < y;
-  return a.point < b.point;
+json layers_json(const DseResult& r, const PointRecord& p) {
+  json out = json::array();
+  const auto it = r.layers.find(p.point);
+  if (it == r.layers.end()) return out;
+  const Decomposition& d = r.space.designs[p.design];
+  for (const LayerLatency& l : it->second) {
+    json j = {{"layer", l.layer}, {"method", d.method}};
+    j["bits"] = l.dense_bits > 0 ? json(l.dense_bits) : json();
+    j["rank"] = l.rank;
+    j["reverted"] = false;
+    j["dense_cycles"] = l.dense_cycles;
+    j["low_rank_cycles"] = l.low_rank_cycles;
+    j["stall_cycles"] = l.stall_cycles;
+    out.push_back(j);
+  }
+  return out;
+}
+
+json headline_point(const DseResult& r, long index) {
+  if (index < 0) return json();
+  const PointRecord& p = r.points[static_cast<size_t>(index)];
+  json j = point_json(r, p);
+  j["layers"] = layers_json(r, p);
+  return j;
 }
 
 }  // namespace
-
-Headline headline(const DseResult& r) {
-  Headline h;
-  const std::vector<PointRecord>& pts = r.points;
-  for (size_t i = 0; i < pts.size(); ++i)
-    if (pts[i].feasible && r.space.designs[pts[i].design].quant_only() &&
-        (h.baseline < 0 || better(r, pts[i], pts[static_cast<size_t>(h.baseline)])))
-      h.baseline = static_cast<long>(i);
-  if (h.baseline < 0) return h;
-  const PointRecord& base = pts[static_cast<size_t>(h.baseline)];
-  const double budget = r.accuracy_of(base);
-  for (size_t i = 0; i < pts.size(); ++i) {
-    if (!pts[i].feasible || r.accuracy_of(pts[i]) > budget) continue;
-    if (h.best < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best)])) h.best = static_cast<long>(i);
-    if (!r.space.designs[pts[i].design].quant_only() &&
-        (h.best_low_rank < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best_low_rank)])))
-      h.best_low_rank = static_cast<long>(i);
-  }
-  h.reduction_pct = 100.0 * (1.0 - pts[static_cast<size_t>(h.best)].sim.latency_us / base.sim.latency_us);
-  return h;
-}
 
 std::string points_csv(const DseResult& r) {
   std::string out = header(r);
@@ -145,7 +142,7 @@ std::string pareto_csv(const DseResult& r, bool with_dsp) {
 }
 
 json summary_json(const DseResult& r) {
-  const Headline h = headline(r);
+  const Headline& h = r.headline;
   size_t feasible = 0, accurate = 0;
   for (const PointRecord& p : r.points) {
     feasible += p.feasible ? 1 : 0;
@@ -165,15 +162,15 @@ json summary_json(const DseResult& r) {
                        {"evaluated", r.points.size()},
                        {"within_budget", accurate},
                        {"feasible", feasible}};
-  j["baseline"] = h.baseline < 0 ? json() : point_json(r, r.points[static_cast<size_t>(h.baseline)]);
-  j["best"] = h.best < 0 ? json() : point_json(r, r.points[static_cast<size_t>(h.best)]);
-  j["best_low_rank"] = h.best_low_rank < 0 ? json() : point_json(r, r.points[static_cast<size_t>(h.best_low_rank)]);
+  j["baseline"] = headline_point(r, h.baseline);
+  j["best"] = headline_point(r, h.best);
+  j["best_low_rank"] = headline_point(r, h.best_low_rank);
   j["latency_reduction_pct"] = h.best < 0 ? json() : json(h.reduction_pct);
   return j;
 }
 
 std::string report_markdown(const DseResult& r) {
-  const Headline h = headline(r);
+  const Headline& h = r.headline;
   const char* metric = to_string(r.spec.metric);
   std::string out = "# itera dse report\n\n";
   out += fmt::format("Spec: `{}`. Accuracy: {} (budget: {} <= {}){}.\n\n", r.spec.file, metric, metric,

@@ -23,14 +23,4 @@ std::string pareto_csv(const DseResult& r, bool with_dsp);
 nlohmann::json summary_json(const DseResult& r);
 std::string report_markdown(const DseResult& r);
 
-// The headline: which point is the baseline and which the best (indices into r.points),
-// and the latency cut. Absent members are -1 / NaN.
-struct Headline {
-  long baseline = -1;   // the fastest feasible quantization-only point (ties: more accurate, lower number)
-  long best = -1;       // the fastest feasible point at least as accurate as the baseline
-  long best_low_rank = -1;  // the same among low-rank designs
-  double reduction_pct = 0;  // 100 (1 - best / baseline latency); 0 when best is the baseline
-};
-Headline headline(const DseResult& r);
-
 }  // namespace itera::dse

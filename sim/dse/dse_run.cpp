@@ -23,6 +23,7 @@
 #include "rng.h"
 #include "sim_report.h"
 #include "stable_hash.h"
+#include "text.h"
 #include "trace.h"
 #include "trace_builder.h"
 #include "units.h"
@@ -174,7 +175,68 @@ void run_workers(const std::string& what, size_t count, const DseOptions& o, con
   }
 }
 
+// Faster, then more accurate, then the lower point number.
+bool better(const DseResult& r, const PointRecord& a, const PointRecord& b) {
+  if (a.sim.latency_us != b.sim.latency_us) return a.sim.latency_us < b.sim.latency_us;
+  const double x = r.accuracy_of(a), y = r.accuracy_of(b);
+  if (x != y) return x < y;
+  return a.point < b.point;
+}
+
+// The per-layer split of a point's simulate report.
+std::vector<LayerLatency> layer_latency(const json& report, const std::string& where) {
+  SimReport r;
+  try {
+    r = sim_report_from_json(report);
+  } catch (const Error& e) {
+    throw Error(fmt::format("cached simulation '{}': {}; delete it to recompute", where, e.what()));
+  }
+  std::vector<LayerLatency> out;
+  auto layer_of = [](const LayerReport& l) {
+    for (const char* suffix : {".lr_down", ".lr_up"})
+      if (ends_with(l.name, suffix)) return l.name.substr(0, l.name.size() - std::string(suffix).size());
+    return l.name;
+  };
+  for (const LayerReport& l : r.layers) {
+    const std::string name = layer_of(l);
+    if (out.empty() || out.back().layer != name) out.push_back(LayerLatency{name, 0, 0, 0, 0, 0});
+    LayerLatency& x = out.back();
+    const int64_t busy = l.total_cycles - l.stall_cycles;
+    if (l.kind == "dense") {
+      x.dense_bits = l.wbits;
+      x.dense_cycles += busy;
+    } else {
+      x.rank = l.rank;
+      x.low_rank_cycles += busy;
+    }
+    x.stall_cycles += l.stall_cycles;
+  }
+  return out;
+}
+
 }  // namespace
+
+Headline find_headline(const DseResult& r) {
+  Headline h;
+  const std::vector<PointRecord>& pts = r.points;
+  for (size_t i = 0; i < pts.size(); ++i)
+    if (pts[i].feasible && r.space.designs[pts[i].design].quant_only() &&
+        (h.baseline < 0 || better(r, pts[i], pts[static_cast<size_t>(h.baseline)])))
+      h.baseline = static_cast<long>(i);
+  if (h.baseline < 0) return h;
+  const PointRecord& base = pts[static_cast<size_t>(h.baseline)];
+  const double budget = r.accuracy_of(base);
+  for (size_t i = 0; i < pts.size(); ++i) {
+    if (!pts[i].feasible || r.accuracy_of(pts[i]) > budget) continue;
+    if (h.best < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best)])) h.best = static_cast<long>(i);
+    if (!r.space.designs[pts[i].design].quant_only() &&
+        (h.best_low_rank < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best_low_rank)])))
+      h.best_low_rank = static_cast<long>(i);
+  }
+  h.reduction_pct = 100.0 * (1.0 - pts[static_cast<size_t>(h.best)].sim.latency_us / base.sim.latency_us);
+  return h;
+}
+
 
 double DseResult::accuracy_of(const PointRecord& p) const {
   switch (spec.metric) {
@@ -377,6 +439,13 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   }
   for (size_t f : pareto_front(two)) result.points[feasible[f]].pareto = true;
   for (size_t f : pareto_front(three)) result.points[feasible[f]].pareto_dsp = true;
+  result.headline = find_headline(result);
+  for (long i : {result.headline.baseline, result.headline.best, result.headline.best_low_rank}) {
+    if (i < 0) continue;
+    const PointRecord& p = result.points[static_cast<size_t>(i)];
+    const uint64_t key = sim_key(p.point);
+    result.layers[p.point] = layer_latency(sim_cache.load(key), sim_cache.path(key));
+  }
   return result;
 }
 

@@ -18,6 +18,7 @@
 // Results depend only on the spec: never on --jobs, the order workers finish, or how
 // many times the run was interrupted and resumed.
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,14 +54,38 @@ struct PointRecord {
   bool pareto_dsp = false;       // on the accuracy x latency x DSP front
 };
 
+// One layer of a design as the simulator split its cycles (all repeats): the cycles of
+// its dense op and of its low-rank ops that were not stalls, and their stalls.
+struct LayerLatency {
+  std::string layer;  // the dense op's name (a low-rank op's without .lr_down / .lr_up)
+  int dense_bits = 0;  // 0: no dense op
+  int rank = 0;        // 0: no low-rank ops
+  int64_t dense_cycles = 0, low_rank_cycles = 0, stall_cycles = 0;
+};
+
+// The headline of a run: which point is the baseline and which the best (indices into
+// DseResult::points, -1 when there is none), and the latency cut.
+struct Headline {
+  long baseline = -1;       // the fastest feasible quantization-only point (ties: more accurate, lower number)
+  long best = -1;           // the fastest feasible point at least as accurate as the baseline
+  long best_low_rank = -1;  // the same among low-rank designs
+  double reduction_pct = 0;  // 100 (1 - best / baseline latency)
+};
+
 struct DseResult {
   DseSpec spec;
   DecompositionSpace space;
   std::vector<PointRecord> points;  // the selected points of this shard, ascending
   size_t total_points = 0;          // designs x hardware points
   size_t selected_points = 0;       // all shards
+  Headline headline;
+  // The per-layer split of the baseline's, best's and best low-rank point's latency, by
+  // point number.
+  std::map<size_t, std::vector<LayerLatency>> layers;
   double accuracy_of(const PointRecord& p) const;  // the spec's metric
 };
+
+Headline find_headline(const DseResult& r);
 
 // The selected point numbers (all shards), ascending: exhaustive = all; random = a
 // sample of spec.points distinct numbers drawn with spec.seed.
