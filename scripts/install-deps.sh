@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages itera-sim needs, and only those that are missing.
 # Idempotent: running it twice changes nothing the second time.
-#   scripts/install-deps.sh          what the build and the tests need
+#   scripts/install-deps.sh          what the build, the tests and the plots need
 #   scripts/install-deps.sh --fuzz   only what scripts/fuzz.sh adds: clang 14, its
 #                                    libFuzzer and sanitizer runtimes, llvm-symbolizer
 set -euo pipefail
@@ -16,7 +16,7 @@ PACKAGES=(
   libbenchmark-dev
   libyaml-cpp-dev
   nlohmann-json3-dev
-  python3
+  python3 python3-matplotlib
 )
 if [ "${1:-}" = "--fuzz" ]; then
   PACKAGES=(clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14)

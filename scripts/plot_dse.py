@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Plots of an `itera dse` output directory (matplotlib, no display needed):
 
   DIR/pareto.png   accuracy against latency for every evaluated point, coloured by
@@ -8,6 +8,8 @@
                    into dense, low-rank and stall cycles.
 
     scripts/plot_dse.py DIR
+
+It runs Debian's /usr/bin/python3 with python3-matplotlib (scripts/install-deps.sh).
 """
 import csv
 import json
@@ -18,6 +20,18 @@ import sys
 def fail(message):
     print(f"plot_dse: error: {message}", file=sys.stderr)
     sys.exit(1)
+
+
+def short_name(layer):
+    """model.layers.3.self_attn.q_proj.weight -> 3.q_proj; model.layers.*.mlp.up_proj -> up_proj."""
+    name = layer[: -len(".weight")] if layer.endswith(".weight") else layer
+    for prefix in ("model.layers.", "model."):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    for part in ("self_attn.", "mlp."):
+        name = name.replace(part, "")
+    return name[2:] if name.startswith("*.") else name
 
 
 def main():
@@ -73,12 +87,16 @@ def main():
     os.replace(os.path.join(out, "pareto.png.tmp"), os.path.join(out, "pareto.png"))
     plt.close(fig)
 
-    designs = [(role, summary.get(role)) for role in ("baseline", "best") if summary.get(role)]
+    designs = []
+    for role in ("baseline", "best", "best_low_rank"):
+        p = summary.get(role)
+        if p and all(p["point"] != q["point"] for _, q in designs):
+            designs.append((role.replace("_", " "), p))
     if not designs:
         print(f"wrote {out}/pareto.png (no baseline: no layers.png)")
         return
     layers = [l["layer"] for l in designs[0][1]["layers"]]
-    fig, ax = plt.subplots(figsize=(max(7.5, 0.9 * len(layers)), 5))
+    fig, ax = plt.subplots(figsize=(min(16, max(7.5, 0.45 * len(layers))), 5))
     width = 0.8 / len(designs)
     for i, (role, p) in enumerate(designs):
         by_name = {l["layer"]: l for l in p["layers"]}
@@ -90,7 +108,7 @@ def main():
                    linewidth=0.5, label=f"{role}: {part.replace('_cycles', '').replace('_', '-')}")
             bottom = [b + y for b, y in zip(bottom, ys)]
     ax.set_xticks([j + width * (len(designs) - 1) / 2 for j in range(len(layers))])
-    ax.set_xticklabels([name.split(".")[-1] for name in layers], rotation=30, ha="right")
+    ax.set_xticklabels([short_name(name) for name in layers], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("cycles (all repeats)")
     ax.set_title("per-layer latency: " + " vs ".join(f"{role} ({p['label']})" for role, p in designs))
     ax.legend(fontsize=7)
