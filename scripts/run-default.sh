@@ -5,7 +5,10 @@
 # step and a 512-token prefill, with
 #   * 8-bit RTN weights (quantization only), and
 #   * ITERA compensated: 4-bit weights + rank-64 low-rank factors at 4 bits,
-# simulated by the SystemC model (fast fidelity), then a side-by-side summary.
+# simulated by the SystemC model (fast fidelity), then a side-by-side summary; then the
+# co-design exploration configs/dse-default.yaml (stories260K from ../shared/data, real
+# accuracy, rtn vs ITERA over bits, ranks and 9 array shapes) with its headline table
+# and plots (out/dse-default/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -46,3 +49,7 @@ for phase in ("decode", "prefill"):
               f"{100*r['pe_utilization']:>7.1f}% {r['dram_read_bytes']:>14,}  ({speed:.2f}x)")
 print(f"reports: {out}/sim-*.json, {out}/sim-*/COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv")
 PY
+
+echo
+run "$itera" dse --spec configs/dse-default.yaml --out "$out/dse-default" --jobs "$(nproc)"
+scripts/plot_dse.py "$out/dse-default"
