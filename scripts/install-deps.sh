@@ -4,6 +4,8 @@
 #   scripts/install-deps.sh          what the build, the tests and the plots need
 #   scripts/install-deps.sh --fuzz   only what scripts/fuzz.sh adds: clang 14, its
 #                                    libFuzzer and sanitizer runtimes, llvm-symbolizer
+#   scripts/install-deps.sh --slurm  only what scripts/test-slurm.sh adds: Slurm
+#                                    (slurmctld, slurmd, sbatch, ...) and MUNGE
 set -euo pipefail
 
 PACKAGES=(
@@ -20,8 +22,10 @@ PACKAGES=(
 )
 if [ "${1:-}" = "--fuzz" ]; then
   PACKAGES=(clang-14 libclang-rt-14-dev libfuzzer-14-dev llvm-14)
+elif [ "${1:-}" = "--slurm" ]; then
+  PACKAGES=(slurm-wlm munge)
 elif [ $# -gt 0 ]; then
-  echo "usage: $0 [--fuzz]" >&2
+  echo "usage: $0 [--fuzz | --slurm]" >&2
   exit 2
 fi
 
