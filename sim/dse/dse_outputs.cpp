@@ -1,6 +1,7 @@
 #include "dse_outputs.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -173,7 +174,9 @@ std::string report_markdown(const DseResult& r) {
   const Headline& h = r.headline;
   const char* metric = to_string(r.spec.metric);
   std::string out = "# itera dse report\n\n";
-  out += fmt::format("Spec: `{}`. Accuracy: {} (budget: {} <= {}){}.\n\n", r.spec.file, metric, metric,
+  // The spec's file name only: a merged run reads the spec from another path.
+  out += fmt::format("Spec: `{}`. Accuracy: {} (budget: {} <= {}){}.\n\n",
+                     std::filesystem::path(r.spec.file).filename().string(), metric, metric,
                      real(r.spec.max), r.spec.proxy() ? "; a weight-error **proxy** on synthetic weights, not a model "
                                                         "accuracy"
                                                       : "");
