@@ -54,7 +54,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   if (!options.vcd_path.empty()) vcd.emplace(options.vcd_path, top);
 
   const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  run_kernel(top.clocking(), layout.tasks, progress, options.progress);
   const auto t1 = std::chrono::steady_clock::now();
 
   if (top.failure().failed()) throw SimulationAborted(top.failure().message);

@@ -14,6 +14,7 @@
 #include "fidelity.h"
 #include "error.h"
 #include "functional_data.h"
+#include "sim_progress.h"
 #include "sim_run.h"
 #include "trace.h"
 
@@ -27,6 +28,8 @@ struct SimOptions {
   std::string fault;
   // Functional mode: operand codes per op (null: timing only). Filled with results.
   FunctionalData* functional = nullptr;
+  // Progress while the kernel runs (null: none); it does not change the run or its results.
+  const ProgressHook* progress = nullptr;
 };
 
 // A run stopped by a deadlock or a lost request. Its SystemC threads are left suspended

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -179,6 +181,41 @@ std::string key_problem(const std::string& key) {
   return "";
 }
 
+// How the config reads a key's values, judged by its value in the schema (every value
+// there is plain): numbers compare as numbers, booleans without case, the rest as text.
+enum class ValueKind { Number, Boolean, Text };
+
+bool as_number(const std::string& s, double& x) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+// `key` is a config value path (key_problem() is empty).
+ValueKind value_kind(const std::string& key) {
+  const Tree* node = &schema();
+  for (const std::string& part : split_path(key)) node = node->find(part);
+  double x = 0;
+  if (as_number(node->scalar, x)) return ValueKind::Number;
+  if (lower(node->scalar) == "true" || lower(node->scalar) == "false") return ValueKind::Boolean;
+  return ValueKind::Text;
+}
+
+// Whether two values the config accepted for a key of this kind are the same value.
+bool same_value(ValueKind kind, const std::string& a, const std::string& b) {
+  if (kind == ValueKind::Number) {
+    double x = 0, y = 0;
+    if (as_number(a, x) && as_number(b, y)) return x == y;
+  }
+  if (kind == ValueKind::Boolean) return lower(a) == lower(b);
+  return a == b;
+}
+
 // A path from the sweep file, relative to the sweep file's directory.
 std::string resolve(const std::string& sweep_file, const std::string& path) {
   const fs::path p(path);
@@ -225,6 +262,7 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         r.fail(key, fmt::format("grid key '{}' is given twice (first on line {})", axis.key, other.line));
     if (const std::string problem = key_problem(axis.key); !problem.empty())
       r.fail(key, fmt::format("grid key '{}': {}", axis.key, problem));
+    const ValueKind kind = value_kind(axis.key);
     // Errors about the list as a whole point at the key: yaml-cpp gives an empty
     // value the position of whatever follows it.
     if (!list.IsSequence() || list.size() == 0)
@@ -235,10 +273,6 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         r.fail(item, fmt::format("grid key '{}': each value must be a single value; got {}", axis.key, shown(item)));
       GridValue v{item.Scalar(), item.Tag() == "!", line_of(item)};
       if (v.line == 0) v.line = axis.line;
-      for (const GridValue& seen : axis.values)
-        if (seen.text == v.text && seen.quoted == v.quoted)
-          r.fail(v.line, fmt::format("grid key '{}' lists the value '{}' twice (first on line {})", axis.key, v.text,
-                                     seen.line));
       // The value alone on the base must make a valid config.
       Tree t = base;
       set_value(t, axis.key, v);
@@ -246,6 +280,17 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         parse_accel_config(emit(t), sentinel);
       } catch (const Error& e) {
         r.fail(v.line, fmt::format("grid key '{}': {}", axis.key, strip_location(e.what(), sentinel)));
+      }
+      // Values equal as the config reads them are the same design point.
+      for (const GridValue& seen : axis.values) {
+        if (!same_value(kind, seen.text, v.text)) continue;
+        if (seen.text == v.text)
+          r.fail(v.line, fmt::format("grid key '{}' lists the value '{}' twice (first on line {})", axis.key, v.text,
+                                     seen.line));
+        r.fail(v.line, fmt::format("grid key '{}' lists the same value twice: '{}' and '{}' (first on line {}) are "
+                                   "equal {}",
+                                   axis.key, v.text, seen.text, seen.line,
+                                   kind == ValueKind::Number ? "numbers" : "as the config reads them"));
       }
       axis.values.push_back(std::move(v));
     }
@@ -338,8 +383,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     n = n > kMaxSweepPoints ? n : n * a.values.size();  // saturates well before overflow
   }
   if (n > kMaxSweepPoints)
-    throw Error(
-        fmt::format("{}: the grid ({}) has more than {} points; sweep fewer values", file, shape, kMaxSweepPoints));
+    throw Error(fmt::format("{}: the grid ({}) has more than {} points, the most a sweep takes; sweep fewer values",
+                            file, shape, kMaxSweepPoints));
   return spec;
 }
 
@@ -351,11 +396,26 @@ std::string set_config_value(const std::string& yaml_text, const std::string& ke
   return emit(t);
 }
 
-std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::string& header) {
-  Tree t = parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
-  const std::vector<size_t> c = spec.choice(index);
-  for (size_t a = 0; a < spec.grid.size(); ++a) set_value(t, spec.grid[a].key, spec.grid[a].values[c[a]]);
+struct PointConfigs::Base {
+  Tree tree;
+};
+
+PointConfigs::PointConfigs(const SweepSpec& spec)
+    : spec_(spec),
+      base_(std::make_unique<Base>(Base{parse_tree(
+          spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file)})) {}
+
+PointConfigs::~PointConfigs() = default;
+
+std::string PointConfigs::yaml(size_t index, const std::string& header) const {
+  Tree t = base_->tree;
+  const std::vector<size_t> c = spec_.choice(index);
+  for (size_t a = 0; a < spec_.grid.size(); ++a) set_value(t, spec_.grid[a].key, spec_.grid[a].values[c[a]]);
   return header + emit(t);
+}
+
+std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::string& header) {
+  return PointConfigs(spec).yaml(index, header);
 }
 
 }  // namespace itera::sweep
