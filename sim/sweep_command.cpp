@@ -63,7 +63,7 @@ const char* const kUsage =
     "    array.dataflow: [ws, os]\n"
     "\n"
     "Every grid key must be a config value path and every value one the config accepts\n"
-    "(each is checked alone on the base); errors name the sweep file, line and key. A\n"
+    "(each is checked alone); errors name the sweep file, line and key. A\n"
     "value listed twice (also as another spelling of the same number: 100, 100.0, 1e2)\n"
     "is an error; numbers may not start with a zero (016). At most 1000000 points.\n"
     "\n"

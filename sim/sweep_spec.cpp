@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <utility>
@@ -206,14 +207,13 @@ ValueKind value_kind(const std::string& key) {
   return ValueKind::Text;
 }
 
-// Whether two values the config accepted for a key of this kind are the same value.
-bool same_value(ValueKind kind, const std::string& a, const std::string& b) {
-  if (kind == ValueKind::Number) {
-    double x = 0, y = 0;
-    if (as_number(a, x) && as_number(b, y)) return x == y;
-  }
-  if (kind == ValueKind::Boolean) return lower(a) == lower(b);
-  return a == b;
+// A value the config accepted, as the config reads it: equal for equal values (a number
+// in its shortest round-trip form, 0 for -0; a boolean in lower case; text as it is).
+std::string canonical(ValueKind kind, const std::string& text) {
+  double x = 0;
+  if (kind == ValueKind::Number && as_number(text, x)) return fmt::format("{}", x == 0 ? 0.0 : x);
+  if (kind == ValueKind::Boolean) return lower(text);
+  return text;
 }
 
 // A path from the sweep file, relative to the sweep file's directory.
@@ -243,8 +243,7 @@ std::string strip_location(const std::string& message, const std::string& file) 
   return message;
 }
 
-void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Node& grid, const Tree& base,
-                SweepSpec& spec) {
+void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Node& grid, SweepSpec& spec) {
   if (!grid.IsMap() || grid.size() == 0)
     r.fail(grid_key, fmt::format("'grid' must be a mapping from config keys to lists of values, e.g. "
                                  "'array.rows: [16, 32]'; got {}",
@@ -263,6 +262,7 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
     if (const std::string problem = key_problem(axis.key); !problem.empty())
       r.fail(key, fmt::format("grid key '{}': {}", axis.key, problem));
     const ValueKind kind = value_kind(axis.key);
+    std::map<std::string, size_t> seen;  // canonical value -> its index in axis.values
     // Errors about the list as a whole point at the key: yaml-cpp gives an empty
     // value the position of whatever follows it.
     if (!list.IsSequence() || list.size() == 0)
@@ -273,8 +273,12 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         r.fail(item, fmt::format("grid key '{}': each value must be a single value; got {}", axis.key, shown(item)));
       GridValue v{item.Scalar(), item.Tag() == "!", line_of(item)};
       if (v.line == 0) v.line = axis.line;
-      // The value alone on the base must make a valid config.
-      Tree t = base;
+      // The value alone must make a valid config. It is checked in a config that sets
+      // only this key, which is much quicker to read than the base with it (a grid may
+      // list thousands of values): the config has no rules across keys, so it is as
+      // valid on the base. (Each point's whole config is checked again before its worker
+      // starts.)
+      Tree t{true, {}, false, {}, {}};
       set_value(t, axis.key, v);
       try {
         parse_accel_config(emit(t), sentinel);
@@ -282,14 +286,15 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         r.fail(v.line, fmt::format("grid key '{}': {}", axis.key, strip_location(e.what(), sentinel)));
       }
       // Values equal as the config reads them are the same design point.
-      for (const GridValue& seen : axis.values) {
-        if (!same_value(kind, seen.text, v.text)) continue;
-        if (seen.text == v.text)
+      const auto [first, fresh] = seen.emplace(canonical(kind, v.text), axis.values.size());
+      if (!fresh) {
+        const GridValue& other = axis.values[first->second];
+        if (other.text == v.text)
           r.fail(v.line, fmt::format("grid key '{}' lists the value '{}' twice (first on line {})", axis.key, v.text,
-                                     seen.line));
+                                     other.line));
         r.fail(v.line, fmt::format("grid key '{}' lists the same value twice: '{}' and '{}' (first on line {}) are "
                                    "equal {}",
-                                   axis.key, v.text, seen.text, seen.line,
+                                   axis.key, v.text, other.text, other.line,
                                    kind == ValueKind::Number ? "numbers" : "as the config reads them"));
       }
       axis.values.push_back(std::move(v));
@@ -372,9 +377,10 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     }
     parse_accel_config(spec.base_yaml, spec.base_file);  // errors name the base file
   }
-  const Tree base = parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
+  // The base must be a config tree (nested mappings of single values) to set points' values in.
+  parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
 
-  parse_grid(r, grid_key, grid, base, spec);
+  parse_grid(r, grid_key, grid, spec);
 
   size_t n = 1;
   std::string shape;

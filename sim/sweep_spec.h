@@ -8,7 +8,7 @@
 // Validation is strict and every error names the sweep file, the 1-based line and
 // the grid key: unknown top-level keys, grid keys that are not config value paths,
 // values that are not non-empty lists of scalars, values the config rejects (each is
-// applied alone to the base and checked by parse_accel_config), the same value twice
+// checked alone by parse_accel_config, in a config setting only its key), the same value twice
 // in a list (as the config reads it: 100, 100.0 and 1e2 are one number, true and True
 // one boolean), more than kMaxSweepPoints points.
 #include <cstddef>
