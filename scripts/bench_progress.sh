@@ -3,7 +3,7 @@
 # the same runs with --no-progress and --progress, alternating, median wall and CPU time
 # of each, and a check that both give byte-identical JSON reports. Fast fidelity: the
 # whole LLaMA-2-7B prefill trace of scripts/bench_simulate.sh; cycle fidelity: the
-# OPT-125M prefill trace (512 tokens, 8-bit), which takes seconds rather than a minute.
+# OPT-1.3B prefill trace (512 tokens, 8-bit; about 10 s rather than a minute).
 #   scripts/bench_progress.sh [ITERA] [RUNS_FAST] [RUNS_CYCLE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$itera" trace --shape llama2-7b --include-head --phase prefill --seq-len 512 --method rtn --bits 8 \
   -o "$tmp/llama.trace" >/dev/null
-"$itera" trace --shape opt-125m --phase prefill --seq-len 512 --method rtn --bits 8 -o "$tmp/opt.trace" >/dev/null
+"$itera" trace --shape opt-1.3b --phase prefill --seq-len 512 --method rtn --bits 8 -o "$tmp/opt.trace" >/dev/null
 python3 - "$itera" "$tmp" "${2:-7}" "${3:-3}" <<'PY'
 import resource, statistics, subprocess, sys, time
 itera, tmp, runs_fast, runs_cycle = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
