@@ -116,6 +116,8 @@ bool DmaController::write_back() {
     array_.set_wait_cause(ArrayState::DramStall);
     if (!transfer(w.op, y_addr, w.step.y_bytes, false)) return false;
     srams_[Buffer::Output]->count_dma_fill(w.step.y_bytes);
+    if (observer_ != nullptr)
+      observer_->tile_loaded(task, Buffer::Output, w.step, scratch_.data(), static_cast<size_t>(w.step.y_bytes));
   }
   status_ = fmt::format("writing back an output tile of op '{}'", task.op->name);
   finish_output(w.op, w.step);
