@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -50,7 +51,12 @@ class ChildSimulation {
         hw::SimOptions options;
         options.fidelity = hw::Fidelity::Fast;
         const hw::SimRun run = hw::simulate_trace(trace, config, options);
-        out = sim_json(build_sim_report(trace, config, run, options.fidelity)).dump();
+        json report = sim_json(build_sim_report(trace, config, run, options.fidelity));
+        // When the run ended: the last write-back (or last computation) of any op.
+        int64_t end = 0;
+        for (const hw::OpResult& o : run.ops) end = std::max({end, o.done_cycle, o.compute_end});
+        report["test_run_end_cycle"] = end;
+        out = report.dump();
       } catch (const std::exception& e) {
         out = e.what();
         code = 1;
@@ -122,6 +128,15 @@ void check_report(const json& r, const std::string& where, bool uniform_repeats 
     }
   }
   EXPECT_EQ(cycles, r["total_cycles"].get<int64_t>());
+  // One copy of every layer's window: the windows partition the run.
+  int64_t per_copy = 0;
+  for (const json& l : r["layers"]) {
+    EXPECT_EQ(l["total_cycles"].get<int64_t>() % l["repeat"].get<int64_t>(), 0);
+    per_copy += l["total_cycles"].get<int64_t>() / l["repeat"].get<int64_t>();
+  }
+  if (r.contains("test_run_end_cycle")) {
+    EXPECT_EQ(per_copy, r["test_run_end_cycle"].get<int64_t>());
+  }
   EXPECT_EQ(compute, r["compute_cycles"].get<int64_t>());
   EXPECT_EQ(bytes, r["dram_read_bytes"].get<int64_t>() + r["dram_write_bytes"].get<int64_t>());
   if (uniform_repeats) {
