@@ -27,7 +27,7 @@ class Sram : public sc_core::sc_module {
     return wanted < accesses_per_cycle(config_) ? wanted : accesses_per_cycle(config_);
   }
 
-  // Traffic, for op `op` of the trace (also counted per op) or none (-1).
+  // Traffic of op `op` of the trace (also counted as that op's own), or of none (-1).
   void count_array_read(int64_t bytes, int op = -1);
   void count_array_write(int64_t bytes, int op = -1);
   void count_dma_fill(int64_t bytes, int op = -1);   // DRAM -> buffer
@@ -38,7 +38,7 @@ class Sram : public sc_core::sc_module {
   SramCounters op_counters(int op) const;
 
  private:
-  SramCounters& of_op(int op);
+  void count(int64_t bytes, int op, bool write);
 
   BufferConfig config_;
   SramCounters counters_;

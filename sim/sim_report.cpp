@@ -105,7 +105,8 @@ LayerReport layer_report(const TraceOp& op, const hw::OpResult& o, const ArrayDe
   l.row_hit_rate = ratio(static_cast<double>(o.dma.row_hits), static_cast<double>(o.dma.bursts));
   l.bound = bound_of(o);
   l.scalesim = scalesim_figures(op, o, array);
-  l.scalesim.total_cycles_incl_prefetch = rep(l.scalesim.total_cycles_incl_prefetch, "SCALE-Sim total cycles");
+  l.scalesim.total_cycles_incl_prefetch =
+      rep(l.scalesim.total_cycles_incl_prefetch, "SCALE-Sim total cycles (incl. prefetch)");
   l.scalesim.total_cycles = rep(l.scalesim.total_cycles, "SCALE-Sim total cycles");
   l.scalesim.stall_cycles = rep(l.scalesim.stall_cycles, "SCALE-Sim stall cycles");
   return l;

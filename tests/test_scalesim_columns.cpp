@@ -131,7 +131,8 @@ Expected scalesim(const std::string& df, int64_t R, int64_t C, int64_t M, int64_
   if (it == row.end()) return ::testing::AssertionFailure() << "no column '" << key << "'";
   const double v = std::stod(it->second);
   if (std::abs(v - expected) <= 1e-4) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << key << " is " << it->second << ", expected " << fmt::format("{:.6f}", expected);
+  return ::testing::AssertionFailure() << key << " is " << it->second << ", expected "
+                                       << fmt::format("{:.6f}", expected);
 }
 
 struct Shape {
