@@ -112,6 +112,24 @@ LayerReport layer_report(const TraceOp& op, const hw::OpResult& o, const ArrayDe
   return l;
 }
 
+// No figure may be physically impossible: a utilization above 1 or a bandwidth above
+// the peak is a modelling bug, reported as an error rather than printed.
+void check_physical(const SimReport& r) {
+  constexpr double kSlack = 1e-9;
+  auto fail = [](const std::string& where, const char* what, double value, const char* limit) {
+    throw Error(fmt::format("internal error: {} has {} {} (above {}), which is physically impossible; please report "
+                            "this trace and config",
+                            where, what, value, limit));
+  };
+  for (const LayerReport& l : r.layers) {
+    if (!(l.pe_utilization <= 1 + kSlack)) fail("layer '" + l.name + "'", "PE utilization", l.pe_utilization, "1");
+    if (!(l.dram_bw_percent <= 100 + kSlack))
+      fail("layer '" + l.name + "'", "DRAM bandwidth %", l.dram_bw_percent, "100");
+  }
+  if (!(r.pe_utilization <= 1 + kSlack)) fail("the run", "PE utilization", r.pe_utilization, "1");
+  if (!(r.dram_bw_percent <= 100 + kSlack)) fail("the run", "DRAM bandwidth %", r.dram_bw_percent, "100");
+}
+
 // Adds a layer's counts to the totals.
 void add_to_totals(SimReport& r, const LayerReport& l) {
   add_checked(r.total_cycles, l.total_cycles, l, "total cycles");
@@ -149,20 +167,29 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
   r.wall_seconds = run.wall_seconds;
   r.simulated_cycles = run.makespan_cycles;
   const std::vector<ArrayDesc>& arrays = run.arrays;
-  double slot_cycles = 0;  // sum of total_i x PEs x pack_i
+  double slot_cycles = 0;   // sum of total_i x PEs x pack_i
+  double served_bytes = 0;  // DRAM traffic served in the layers' windows, repeats included
+  bool equal_repeats = true;
   for (const hw::OpResult& o : run.ops) {
     const TraceOp& op = trace.ops[static_cast<size_t>(o.index)];
     const ArrayDesc& array = array_of(arrays, o.unit);
     LayerReport l = layer_report(op, o, array, run.dram_peak_bytes_per_cycle);
     add_to_totals(r, l);
     slot_cycles += static_cast<double>(l.total_cycles) * static_cast<double>(r.pes) * o.plan.pack;
+    served_bytes += o.window_dram_bytes * op.repeat;
+    equal_repeats = equal_repeats && op.repeat == trace.ops.front().repeat;
     r.layers.push_back(std::move(l));
   }
   r.pe_utilization = ratio(static_cast<double>(r.macs), slot_cycles);
   r.latency_us = static_cast<double>(r.total_cycles) * r.period_ns / 1000.0;
-  r.dram_bw_percent = 100.0 * ratio(static_cast<double>(r.dram_read_bytes + r.dram_write_bytes),
-                                    static_cast<double>(r.total_cycles) * r.dram_peak_bytes_per_cycle);
+  // When every op repeats equally, the traffic served in the windows is exactly the
+  // bytes moved; otherwise (one copy of each op simulated, then scaled) only the
+  // traffic served in each window, scaled with that window, stays within the peak.
+  const double moved = equal_repeats ? static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) : served_bytes;
+  r.dram_bw_percent =
+      100.0 * ratio(moved, static_cast<double>(r.total_cycles) * r.dram_peak_bytes_per_cycle);
   r.row_hit_rate = ratio(static_cast<double>(r.row_hits), static_cast<double>(r.dram_bursts));
+  check_physical(r);
   return r;
 }
 
