@@ -23,8 +23,10 @@ namespace itera::hw {
 struct SimOptions {
   Fidelity fidelity = Fidelity::Fast;
   std::string vcd_path;  // empty: no waveform
-  // Testing aid: "drop-dram-response" makes the DRAM block never answer, to exercise the
-  // deadlock / lost-request detection.
+  // Testing aids: "drop-dram-response" makes the DRAM block never answer, to exercise the
+  // deadlock / lost-request detection; "functional-corrupt-intermediate" and
+  // "functional-drop-read-back" break the functional chain (FunctionalFault), to prove
+  // the functional check sees it.
   std::string fault;
   // Functional mode: operand codes per op (null: timing only). Filled with results.
   FunctionalData* functional = nullptr;

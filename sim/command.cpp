@@ -17,6 +17,7 @@ int run_trace(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
 int run_sweep(const std::vector<std::string>& args);
+int run_resources(const std::vector<std::string>& args);
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
@@ -27,6 +28,8 @@ const std::vector<Command>& commands() {
       {"trace", "write the layer trace (one inference step) of a compressed model for the simulator", run_trace},
       {"simulate", "run a layer trace (or SCALE-Sim GEMM topology) on the SystemC accelerator model", run_simulate},
       {"sweep", "simulate one trace over a grid of accelerator configs (worker processes, resumable)", run_sweep},
+      {"resources", "estimate the FPGA resources (DSP, BRAM36, URAM, LUT) of an accelerator config on a device",
+       run_resources},
   };
   return all;
 }

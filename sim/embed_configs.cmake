@@ -2,8 +2,9 @@
 # bytes as a raw string literal, with a delimiter chosen so that it cannot occur in
 # the file. Run by the build (sim/CMakeLists.txt):
 #   cmake -DOUT=FILE.cpp -DSOURCE_DIR=DIR -DDEFAULT_CONFIG=configs/default.yaml
-#         -DDRAM_PRESETS="configs/dram/a.yaml|configs/dram/b.yaml" -P embed_configs.cmake
-# File names are relative to SOURCE_DIR; DRAM_PRESETS is '|'-separated.
+#         -DDRAM_PRESETS="configs/dram/a.yaml|configs/dram/b.yaml"
+#         -DFPGA_DEVICES="configs/fpga/a.yaml|configs/fpga/b.yaml" -P embed_configs.cmake
+# File names are relative to SOURCE_DIR; DRAM_PRESETS and FPGA_DEVICES are '|'-separated.
 cmake_minimum_required(VERSION 3.25)
 
 # A raw string literal holding the bytes of SOURCE_DIR/rel.
@@ -40,6 +41,17 @@ string(APPEND cpp "  static const std::vector<EmbeddedFile> files = {\n")
 string(REPLACE "|" ";" presets "${DRAM_PRESETS}")
 list(SORT presets)
 foreach(rel IN LISTS presets)
+  itera_raw_literal("${rel}" literal)
+  string(APPEND cpp "      {\"${rel}\", ${literal}},\n")
+endforeach()
+string(APPEND cpp "  };\n  return files;\n}\n\n")
+
+# FPGA device presets (FPGA_DEVICES, '|'-separated like DRAM_PRESETS).
+string(APPEND cpp "const std::vector<EmbeddedFile>& embedded_fpga_device_files() {\n")
+string(APPEND cpp "  static const std::vector<EmbeddedFile> files = {\n")
+string(REPLACE "|" ";" devices "${FPGA_DEVICES}")
+list(SORT devices)
+foreach(rel IN LISTS devices)
   itera_raw_literal("${rel}" literal)
   string(APPEND cpp "      {\"${rel}\", ${literal}},\n")
 endforeach()

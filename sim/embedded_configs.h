@@ -1,9 +1,9 @@
 #pragma once
 // Files of configs/ compiled into the program, so that it runs without its source tree:
-// configs/default.yaml and every DRAM preset file configs/dram/*.yaml. The definitions
-// are generated at build time by sim/embed_configs.cmake (see sim/CMakeLists.txt),
-// byte for byte from the files; a new file in configs/dram/ is picked up by the
-// build's glob of that folder.
+// configs/default.yaml, every DRAM preset file configs/dram/*.yaml and every FPGA device
+// file configs/fpga/*.yaml. The definitions are generated at build time by
+// sim/embed_configs.cmake (see sim/CMakeLists.txt), byte for byte from the files; a new
+// file in configs/dram/ or configs/fpga/ is picked up by the build's glob of that folder.
 #include <string>
 #include <vector>
 
@@ -19,5 +19,8 @@ const EmbeddedFile& embedded_default_config();
 
 // configs/dram/*.yaml, sorted by file name.
 const std::vector<EmbeddedFile>& embedded_dram_preset_files();
+
+// configs/fpga/*.yaml (FPGA device presets, fpga_device_files.h), sorted by file name.
+const std::vector<EmbeddedFile>& embedded_fpga_device_files();
 
 }  // namespace itera

@@ -144,14 +144,22 @@ hw::SimRun run_kernel(const Trace& trace, const AccelConfig& config, const hw::S
 // The functional check's line for the report, or an error when an output differs.
 std::string check_functional_outputs(const Trace& trace, const hw::FunctionalData& operands,
                                      const std::string& decomposition) {
-  const std::string mismatch = check_functional(trace, operands);
+  FunctionalSummary summary;
+  const std::string mismatch = check_functional(trace, operands, &summary);
   if (!mismatch.empty()) throw Error("functional check failed: " + mismatch);
-  int64_t outputs = 0;
-  for (const auto& f : operands.ops) outputs += static_cast<int64_t>(f.y.size());
+  const std::string gathered =
+      summary.gathered == 0
+          ? std::string()
+          : fmt::format("; {} accumulating ops tile the output unlike the op they add into, so their read-backs and "
+                        "writes were moved element by element at that op's tile addresses (the timed transfers "
+                        "use their own; see docs/simulator-design.md)",
+                        summary.gathered);
   return fmt::format(
       "functional: {} ops, {} outputs computed by the array from the codes in {} equal the Eigen integer "
-      "reference bit for bit\n",
-      trace.ops.size(), outputs, decomposition);
+      "reference bit for bit, each op on its real input (the layer input X, or the rank-r intermediate on chip), "
+      "with the intermediates and read-backs; so do the final outputs of {} layers ({} codes read from DRAM "
+      "after every accumulation){}\n",
+      trace.ops.size(), summary.op_outputs, decomposition, summary.layers, summary.final_outputs, gathered);
 }
 
 void write_outputs(const SimulateArgs& a, const SimReport& report) {
@@ -187,7 +195,7 @@ int run_simulate(const std::vector<std::string>& args) {
     ("progress", po::bool_switch(&a.progress), "show progress on standard error even when it is not a terminal (default: only on a terminal)")
     ("no-progress", po::bool_switch(&a.no_progress), "never show progress")
     ("progress-interval", po::value(&a.progress_interval)->default_value(1.0), "seconds between progress updates; the first comes after two")
-    ("inject-fault", po::value(&a.fault), "testing aid: drop-dram-response (the DRAM never answers; the run must end in a deadlock error)");
+    ("inject-fault", po::value(&a.fault), "testing aid: drop-dram-response (the DRAM never answers; the run must end in a deadlock error); with --functional, functional-corrupt-intermediate (one element of the first lr_down's intermediate is changed) or functional-drop-read-back (accumulating ops ignore what they read back): the functional check must fail");
   // clang-format on
   po::positional_options_description pos;
   pos.add("trace", 1);
