@@ -157,6 +157,10 @@ PointResult read_result(const std::string& json_path) {
 // files are then removed; the sweep exits with 128 + the signal's number.
 constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP};
 
+bool is_stop_signal(int sig) {
+  return std::find(std::begin(kStopSignals), std::end(kStopSignals), sig) != std::end(kStopSignals);
+}
+
 std::string signal_name(int sig) {
   switch (sig) {
     case SIGTERM: return "SIGTERM";
@@ -503,6 +507,7 @@ class SweepRun {
   int run() {
     const size_t jobs = static_cast<size_t>(plan_.jobs);
     for (;;) {
+      if (stop_ != 0) return stop_;
       reap();
       if (stop_ != 0) return stop_;
       // A batch at most between looks at signals and workers (reused points are quick).
@@ -641,6 +646,13 @@ class SweepRun {
       if (it == running_.end()) continue;  // not one of ours
       const size_t index = it->second;
       running_.erase(it);
+      // A worker ended by a stop signal (Ctrl-C reaches the whole process group) is not
+      // a failed point when the sweep has been told to stop too.
+      if (WIFSIGNALED(status) && is_stop_signal(WTERMSIG(status)) && stop_ == 0) stop_ = gate_.wait(0);
+      if (stop_ != 0) {
+        interrupted(index, pid, status);
+        continue;
+      }
       const PointFiles f = files(index);
       remove_quietly(fmt::format("{}.tmp.{}", f.json, static_cast<long>(pid)));  // a worker killed mid-write
       finish_point(index, worker_result(status, f), How::Simulated);
