@@ -612,6 +612,7 @@ class SweepRun {
       parse_accel_config(text, f.yaml);
     } catch (const Error& e) {
       r.error = e.what();
+      write_file_atomic(f.err, r.error + "\n");  // as a worker would have: a failed point has its reason on disk
       return finish_point(i, r, How::NotRun);
     }
     std::vector<std::string> args = base_args_;
