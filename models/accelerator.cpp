@@ -30,8 +30,17 @@ void prepare_kernel() {
 }  // namespace
 
 SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOptions& options) {
-  if (!options.fault.empty() && options.fault != "drop-dram-response")
-    throw Error(fmt::format("unknown fault '{}'; allowed: drop-dram-response", options.fault));
+  if (!options.fault.empty() && options.fault != "drop-dram-response" &&
+      options.fault != "functional-corrupt-intermediate" && options.fault != "functional-drop-read-back")
+    throw Error(fmt::format("unknown fault '{}'; allowed: drop-dram-response, functional-corrupt-intermediate, "
+                            "functional-drop-read-back",
+                            options.fault));
+  if (options.fault.rfind("functional-", 0) == 0) {
+    if (options.functional == nullptr) throw Error(fmt::format("the fault '{}' needs functional mode", options.fault));
+    options.functional->fault = options.fault == "functional-corrupt-intermediate"
+                                    ? FunctionalFault::CorruptIntermediate
+                                    : FunctionalFault::DropReadBack;
+  }
   if (options.functional != nullptr && config.memory.ideal)
     throw Error("functional mode needs a memory model (memory.ideal: false): the operands travel through DRAM");
   prepare_kernel();
@@ -54,7 +63,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   if (!options.vcd_path.empty()) vcd.emplace(options.vcd_path, top);
 
   const auto t0 = std::chrono::steady_clock::now();
-  sc_core::sc_start();
+  run_kernel(top.clocking(), layout.tasks, progress, options.progress);
   const auto t1 = std::chrono::steady_clock::now();
 
   if (top.failure().failed()) throw SimulationAborted(top.failure().message);
@@ -62,6 +71,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
     throw SimulationAborted(fmt::format("deadlock: the simulation ran out of events at cycle {} with work left; "
                                         "blocked:{}",
                                         top.clocking().now_cycle(), top.blocked_report()));
+  if (functional) functional->finish();
   SimRun run = collect_run(top, layout.tasks, progress, config.memory.ideal);
   run.arrays = arrays;
   run.wall_seconds = std::chrono::duration<double>(t1 - t0).count();

@@ -14,6 +14,7 @@
 #include "fidelity.h"
 #include "error.h"
 #include "functional_data.h"
+#include "sim_progress.h"
 #include "sim_run.h"
 #include "trace.h"
 
@@ -22,11 +23,15 @@ namespace itera::hw {
 struct SimOptions {
   Fidelity fidelity = Fidelity::Fast;
   std::string vcd_path;  // empty: no waveform
-  // Testing aid: "drop-dram-response" makes the DRAM block never answer, to exercise the
-  // deadlock / lost-request detection.
+  // Testing aids: "drop-dram-response" makes the DRAM block never answer, to exercise the
+  // deadlock / lost-request detection; "functional-corrupt-intermediate" and
+  // "functional-drop-read-back" break the functional chain (FunctionalFault), to prove
+  // the functional check sees it.
   std::string fault;
   // Functional mode: operand codes per op (null: timing only). Filled with results.
   FunctionalData* functional = nullptr;
+  // Progress while the kernel runs (null: none); it does not change the run or its results.
+  const ProgressHook* progress = nullptr;
 };
 
 // A run stopped by a deadlock or a lost request. Its SystemC threads are left suspended

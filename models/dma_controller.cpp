@@ -29,7 +29,7 @@ DmaController::DmaController(const sc_core::sc_module_name& name, Unit unit, con
   SC_THREAD(run);
 }
 
-bool DmaController::transfer(int op, uint64_t addr, int64_t bytes, bool write) {
+bool DmaController::transfer(int op, Buffer buffer, uint64_t addr, int64_t bytes, bool write) {
   if (bytes <= 0) return true;
   if (scratch_.size() < static_cast<size_t>(bytes)) scratch_.resize(static_cast<size_t>(bytes));
   tlm::tlm_generic_payload trans;
@@ -53,8 +53,13 @@ bool DmaController::transfer(int op, uint64_t addr, int64_t bytes, bool write) {
                                 trans.get_response_string(), write ? "write" : "read", bytes, addr));
     return false;
   }
-  const int64_t busy = clocking_.now_cycle() - start;
-  for (DmaCounters* c : {&counters_, &progress_[static_cast<size_t>(op)].dma}) {
+  const int64_t end = clocking_.now_cycle();
+  const int64_t served_from = info.service_start >= 0 ? info.service_start : start;
+  const int64_t busy = end - served_from;
+  served_.push_back({served_from, end, bytes});
+  OpProgress& prog = progress_[static_cast<size_t>(op)];
+  (write ? prog.dram_writes : prog.dram_reads[buffer]).add(served_from, end);
+  for (DmaCounters* c : {&counters_, &prog.dma}) {
     (write ? c->write_bytes : c->read_bytes) += bytes;
     c->transfers += 1;
     c->busy_cycles += busy;
@@ -70,8 +75,6 @@ void DmaController::complete_op(int op) {
   OpProgress& p = progress_[static_cast<size_t>(op)];
   p.done = true;
   p.done_cycle = clocking_.now_cycle();
-  p.array_at_done = array_.counters_now();
-  for (Buffer b : kBuffers) p.sram_at_done[b] = srams_[b]->counters();
   p.done_event->notify(sc_core::SC_ZERO_TIME);
 }
 
@@ -114,14 +117,16 @@ bool DmaController::write_back() {
     }
     status_ = fmt::format("reading back output tile of op '{}' to accumulate", task.op->name);
     array_.set_wait_cause(ArrayState::DramStall);
-    if (!transfer(w.op, y_addr, w.step.y_bytes, false)) return false;
-    srams_[Buffer::Output]->count_dma_fill(w.step.y_bytes);
+    if (!transfer(w.op, Buffer::Output, y_addr, w.step.y_bytes, false)) return false;
+    srams_[Buffer::Output]->count_dma_fill(w.step.y_bytes, w.op);
+    if (observer_ != nullptr)
+      observer_->tile_loaded(task, Buffer::Output, w.step, scratch_.data(), static_cast<size_t>(w.step.y_bytes));
   }
   status_ = fmt::format("writing back an output tile of op '{}'", task.op->name);
   finish_output(w.op, w.step);
   array_.set_wait_cause(ArrayState::DramStall);
-  if (!transfer(w.op, y_addr, w.step.y_bytes, true)) return false;
-  srams_[Buffer::Output]->count_dma_drain(w.step.y_bytes);
+  if (!transfer(w.op, Buffer::Output, y_addr, w.step.y_bytes, true)) return false;
+  srams_[Buffer::Output]->count_dma_drain(w.step.y_bytes, w.op);
   writebacks_.pop_front();
   --open_outputs_;
   OpProgress& prog = progress_[static_cast<size_t>(w.op)];
@@ -144,8 +149,8 @@ bool DmaController::load_next(bool& pushed) {
   array_.set_wait_cause(ArrayState::DramStall);
   // One operand tile from DRAM into its buffer.
   const auto load = [&](Buffer buf, uint64_t addr, int64_t bytes) {
-    if (!transfer(task.index, addr, bytes, false)) return false;
-    srams_[buf]->count_dma_fill(bytes);
+    if (!transfer(task.index, buf, addr, bytes, false)) return false;
+    srams_[buf]->count_dma_fill(bytes, task.index);
     if (observer_ != nullptr) observer_->tile_loaded(task, buf, step, scratch_.data(), static_cast<size_t>(bytes));
     return true;
   };

@@ -49,6 +49,8 @@ class DmaController : public sc_core::sc_module {
   void set_observer(TileObserver* observer) { observer_ = observer; }
   std::string status() const { return status_; }
   const DmaCounters& counters() const { return counters_; }
+  // Every transfer the memory served for this DMA, in order.
+  const std::vector<ServedTransfer>& served() const { return served_; }
 
  private:
   SC_HAS_PROCESS(DmaController);
@@ -66,8 +68,9 @@ class DmaController : public sc_core::sc_module {
   // Loads the operands of the next step and hands it to the array, if a buffer half is free.
   // Sets `pushed`; false on failure.
   bool load_next(bool& pushed);
-  // One DRAM transfer; blocks until the memory answers. False (after raising) on error.
-  bool transfer(int op, uint64_t addr, int64_t bytes, bool write);
+  // One DRAM transfer of op `op`'s tile in `buffer`; blocks until the memory answers.
+  // False (after raising) on error.
+  bool transfer(int op, Buffer buffer, uint64_t addr, int64_t bytes, bool write);
   void complete_op(int op);
   void finish_output(int op, const TileStep& step);
 
@@ -83,6 +86,7 @@ class DmaController : public sc_core::sc_module {
   bool finished_ = false;
   std::string status_ = "not started";
   DmaCounters counters_;
+  std::vector<ServedTransfer> served_;
   std::vector<uint8_t> scratch_;
   TileObserver* observer_ = nullptr;
 

@@ -122,6 +122,8 @@ void Dram::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time
     return;
   }
   const int64_t start = clocking_.now_cycle();
+  auto* info = trans.get_extension<DramTransferInfo>();
+  if (info != nullptr) info->service_start = start;
   const MemoryStats before = core_->stats();
   const uint64_t at = core_tick_at(start);
   if (core_->now() < at) core_->skip_to(at);
@@ -130,7 +132,7 @@ void Dram::b_transport(int id, tlm::tlm_generic_payload& trans, sc_core::sc_time
     release();
     return;
   }
-  if (auto* info = trans.get_extension<DramTransferInfo>()) {
+  if (info != nullptr) {
     const MemoryStats& after = core_->stats();
     info->bursts = after.bursts - before.bursts;
     info->row_hits = after.row_hits - before.row_hits;

@@ -33,8 +33,11 @@
 
 namespace itera::hw {
 
-// Optional extension a DMA attaches to learn what its transfer cost in the DRAM.
+// Optional extension a DMA attaches to learn what its transfer cost in the DRAM: when
+// the block began serving it (after any wait behind another initiator's transfer) and
+// the bursts it took.
 struct DramTransferInfo : tlm::tlm_extension<DramTransferInfo> {
+  int64_t service_start = -1;  // accelerator cycle; -1: not set (another target)
   uint64_t bursts = 0, row_hits = 0, row_misses = 0, row_conflicts = 0;
   tlm::tlm_extension_base* clone() const override { return new DramTransferInfo(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {

@@ -3,7 +3,9 @@
 // tile plan on its unit, and its weight, input and output regions. Regions are laid
 // out in trace order, each 4 KiB-aligned, tiles stored tile-major. An op that
 // accumulates onto an earlier op's output (compensated form) shares that op's output
-// region.
+// region but addresses it in its own tiles, which hold other elements when its tile
+// sizes differ from the region owner's (functional_model.h says how functional mode
+// moves the data then).
 #include <cstdint>
 #include <vector>
 

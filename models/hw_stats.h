@@ -1,7 +1,7 @@
 #pragma once
-// Counters the hardware blocks keep. They are cumulative over the run; the controller
-// snapshots them when an op completes, and per-op figures are differences of
-// snapshots.
+// Counters the hardware blocks keep. They are cumulative over the run (the SRAMs and
+// the DMA also keep each op's own); the array snapshots its counters when it finishes
+// an op, and per-op cycle figures are differences of snapshots.
 #include <cstdint>
 
 #include "units.h"
@@ -29,8 +29,25 @@ struct SramCounters {
 struct DmaCounters {
   int64_t read_bytes = 0, write_bytes = 0;
   int64_t transfers = 0;
-  int64_t busy_cycles = 0;  // cycles with a DRAM transfer in flight for this DMA
+  int64_t busy_cycles = 0;  // cycles the memory spent serving this DMA's transfers (not queued)
   int64_t bursts = 0, row_hits = 0, row_misses = 0, row_conflicts = 0;
+};
+
+// One DRAM transfer as the memory served it: [start, end) in accelerator cycles.
+struct ServedTransfer {
+  int64_t start = 0, end = 0, bytes = 0;
+};
+
+// When a run of transfers happened: the first one's start to the last one's end
+// (first_start < 0: none).
+struct TransferSpan {
+  int64_t first_start = -1, last_end = -1;
+  void add(int64_t start, int64_t end) {
+    if (first_start < 0) first_start = start;
+    last_end = end;
+  }
+  bool empty() const { return first_start < 0; }
+  int64_t cycles() const { return empty() ? 0 : last_end - first_start; }
 };
 
 }  // namespace itera::hw

@@ -1,6 +1,6 @@
 #pragma once
 // How far an op has come, shared by the controllers (an op on one array may wait for
-// an op on the other), and the counters of its unit when it completed.
+// an op on the other), and its own DRAM traffic.
 #include <cstdint>
 #include <memory>
 
@@ -17,10 +17,11 @@ struct OpProgress {
   int64_t jobs_left = 0;        // tile jobs not yet finished by the array
   int64_t writebacks_left = 0;  // output tiles not yet written to DRAM
   std::unique_ptr<sc_core::sc_event> done_event = std::make_unique<sc_core::sc_event>();
-  // The op's unit, as of the moment the op completed.
-  ArrayCounters array_at_done;
-  PerBuffer<SramCounters> sram_at_done;
   DmaCounters dma;  // this op's own DRAM traffic
+  // When its transfers were served: tile loads per buffer (an output read back to
+  // accumulate counts as Output), and write-backs.
+  PerBuffer<TransferSpan> dram_reads;
+  TransferSpan dram_writes;
 };
 
 }  // namespace itera::hw

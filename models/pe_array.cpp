@@ -37,6 +37,10 @@ PeArray::PeArray(const sc_core::sc_module_name& name, const ArrayDesc& array, co
       op_macs_(ops, 0),
       op_pe_active_(ops, 0),
       op_folds_(ops, 0),
+      op_sram_port_cycles_(ops, 0),
+      op_compute_start_(ops, -1),
+      op_compute_end_(ops, -1),
+      op_counters_at_end_(ops),
       state_sig_("state") {
   SC_THREAD(run);
 }
@@ -106,19 +110,27 @@ void PeArray::run() {
     }
     const TileJob job = queue_.front();
     queue_.pop_front();
-    if (job.first_of_op) primed_ = false;
+    if (job.first_of_op) {
+      primed_ = false;
+      op_compute_start_[job.op] = clocking_.now_cycle();
+    }
     const TileWork work = plan_tile_work(job.shape, array_, buffer_config_);
+    op_sram_port_cycles_[job.op] += sram_port_cycles(work, !primed_);
     if (fidelity_ == Fidelity::Fast)
       run_tile_fast(job, work);
     else
       run_tile_cycle(job, work);
     if (observer_ != nullptr) observer_->tile_computed(job);
-    count_sram_traffic(work);
+    count_sram_traffic(work, job.op);
     const int64_t macs = work.macs();
     macs_ += macs;
     op_macs_[job.op] += macs;
     folds_ += work.folds();
     op_folds_[job.op] += work.folds();
+    if (job.last_of_op) {
+      op_compute_end_[job.op] = clocking_.now_cycle();
+      op_counters_at_end_[job.op] = counters_now();
+    }
     ++jobs_done_;
     job_done_.notify(sc_core::SC_ZERO_TIME);
   }
@@ -126,15 +138,15 @@ void PeArray::run() {
 
 // The tile's SRAM traffic (identical in both fidelities): preloads and streamed operands
 // are read, accumulators written.
-void PeArray::count_sram_traffic(const TileWork& work) {
+void PeArray::count_sram_traffic(const TileWork& work, int op) {
   for (const FoldClass& f : work.classes) {
-    if (f.preload_bytes > 0) srams_[work.preload_buffer]->count_array_read(f.count * f.preload_bytes);
+    if (f.preload_bytes > 0) srams_[work.preload_buffer]->count_array_read(f.count * f.preload_bytes, op);
     for (Buffer b : kBuffers) {
       if (f.stream_bytes[b] == 0) continue;
       if (b == Buffer::Output)
-        srams_[b]->count_array_write(f.count * f.stream_bytes[b]);
+        srams_[b]->count_array_write(f.count * f.stream_bytes[b], op);
       else
-        srams_[b]->count_array_read(f.count * f.stream_bytes[b]);
+        srams_[b]->count_array_read(f.count * f.stream_bytes[b], op);
     }
   }
 }

@@ -51,6 +51,13 @@ class PeArray : public sc_core::sc_module {
   int64_t op_macs(int op) const { return op_macs_[op]; }
   int64_t op_pe_active(int op) const { return op_pe_active_[op]; }
   int64_t op_folds(int op) const { return op_folds_[op]; }
+  // The cycles the SRAM ports alone needed for an op's accesses (sram_port_cycles()).
+  int64_t op_sram_port_cycles(int op) const { return op_sram_port_cycles_[op]; }
+  // When the array began an op's first tile and finished its last one (-1: not yet),
+  // and its counters at that end.
+  int64_t op_compute_start(int op) const { return op_compute_start_[op]; }
+  int64_t op_compute_end(int op) const { return op_compute_end_[op]; }
+  const ArrayCounters& op_counters_at_end(int op) const { return op_counters_at_end_[op]; }
 
   const sc_core::sc_signal<int, sc_core::SC_UNCHECKED_WRITERS>& state_signal() const { return state_sig_; }
 
@@ -62,7 +69,7 @@ class PeArray : public sc_core::sc_module {
   void run();
   void run_tile_fast(const TileJob& job, const TileWork& work);
   void run_tile_cycle(const TileJob& job, const TileWork& work);
-  void count_sram_traffic(const TileWork& work);
+  void count_sram_traffic(const TileWork& work, int op);
   // A fold's skewed wavefront over used rows x cols PEs streaming t values, `start`
   // cycles after it entered the corner; `tally` counts the PE-cycles it has kept busy.
   struct Wavefront {
@@ -106,7 +113,9 @@ class PeArray : public sc_core::sc_module {
   bool tile_in_flight_ = false;
 
   int64_t macs_ = 0, pe_active_ = 0, folds_ = 0;
-  std::vector<int64_t> op_macs_, op_pe_active_, op_folds_;
+  std::vector<int64_t> op_macs_, op_pe_active_, op_folds_, op_sram_port_cycles_;
+  std::vector<int64_t> op_compute_start_, op_compute_end_;
+  std::vector<ArrayCounters> op_counters_at_end_;
   sc_core::sc_signal<int, sc_core::SC_UNCHECKED_WRITERS> state_sig_;
   TileObserver* observer_ = nullptr;
 };

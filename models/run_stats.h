@@ -1,7 +1,8 @@
 #pragma once
-// What every block counted in a run, per op: the snapshots the controllers took when
-// each op completed, turned into differences (an op's share of its unit), plus the
-// whole run's DRAM figures (sim_run.h).
+// What every block counted in a run, per op: the array's counters snapshotted when it
+// finished each op, turned into differences over the op's window (sim_run.h), the
+// op's own SRAM and DRAM traffic, the window's share of all DRAM traffic, plus the
+// whole run's DRAM figures.
 #include <vector>
 
 #include "op_progress.h"

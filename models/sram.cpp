@@ -2,20 +2,34 @@
 
 namespace itera::hw {
 
+namespace {
+
+void add(SramCounters& c, const BufferConfig& config, int64_t bytes, bool write) {
+  (write ? c.write_bytes : c.read_bytes) += bytes;
+  (write ? c.writes : c.reads) += accesses_for(config, bytes);
+}
+
+}  // namespace
+
 Sram::Sram(const sc_core::sc_module_name& name, const BufferConfig& config) : sc_module(name), config_(config) {}
 
-void Sram::count_array_read(int64_t bytes) {
-  counters_.read_bytes += bytes;
-  counters_.reads += accesses_for(config_, bytes);
+SramCounters Sram::op_counters(int op) const {
+  return op >= 0 && static_cast<size_t>(op) < per_op_.size() ? per_op_[static_cast<size_t>(op)] : SramCounters{};
 }
 
-void Sram::count_array_write(int64_t bytes) {
-  counters_.write_bytes += bytes;
-  counters_.writes += accesses_for(config_, bytes);
+void Sram::count(int64_t bytes, int op, bool write) {
+  add(counters_, config_, bytes, write);
+  if (op < 0) return;
+  if (static_cast<size_t>(op) >= per_op_.size()) per_op_.resize(static_cast<size_t>(op) + 1);
+  add(per_op_[static_cast<size_t>(op)], config_, bytes, write);
 }
 
-void Sram::count_dma_fill(int64_t bytes) { count_array_write(bytes); }
+void Sram::count_array_read(int64_t bytes, int op) { count(bytes, op, false); }
 
-void Sram::count_dma_drain(int64_t bytes) { count_array_read(bytes); }
+void Sram::count_array_write(int64_t bytes, int op) { count(bytes, op, true); }
+
+void Sram::count_dma_fill(int64_t bytes, int op) { count(bytes, op, true); }
+
+void Sram::count_dma_drain(int64_t bytes, int op) { count(bytes, op, false); }
 
 }  // namespace itera::hw

@@ -7,6 +7,7 @@
 // counted as accesses but not charged port time (the DMA is assumed to use the half
 // the array is not reading).
 #include <cstdint>
+#include <vector>
 
 #include <systemc>
 
@@ -26,16 +27,22 @@ class Sram : public sc_core::sc_module {
     return wanted < accesses_per_cycle(config_) ? wanted : accesses_per_cycle(config_);
   }
 
-  void count_array_read(int64_t bytes);
-  void count_array_write(int64_t bytes);
-  void count_dma_fill(int64_t bytes);   // DRAM -> buffer
-  void count_dma_drain(int64_t bytes);  // buffer -> DRAM
+  // Traffic of op `op` of the trace (also counted as that op's own), or of none (-1).
+  void count_array_read(int64_t bytes, int op = -1);
+  void count_array_write(int64_t bytes, int op = -1);
+  void count_dma_fill(int64_t bytes, int op = -1);   // DRAM -> buffer
+  void count_dma_drain(int64_t bytes, int op = -1);  // buffer -> DRAM
 
   const SramCounters& counters() const { return counters_; }
+  // Op `op`'s own traffic.
+  SramCounters op_counters(int op) const;
 
  private:
+  void count(int64_t bytes, int op, bool write);
+
   BufferConfig config_;
   SramCounters counters_;
+  std::vector<SramCounters> per_op_;
 };
 
 }  // namespace itera::hw

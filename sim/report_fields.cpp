@@ -91,6 +91,21 @@ Field<RecordOf<M>> buffer_bytes(const char* key) {
   return {key, "bytes", FieldKind::Integer, "{}", &get_element<M, B>, &set_element<M, B>};
 }
 
+// Member M of a layer's SCALE-Sim figures.
+template <auto M>
+FieldValue get_scalesim(const LayerReport& l, const SimReport&) {
+  return value_of(l.scalesim.*M);
+}
+template <auto M>
+void set_scalesim(LayerReport& l, const FieldValue& v) {
+  store(l.scalesim.*M, v);
+}
+template <auto M>
+LayerField scalesim(const char* key, const char* unit) {
+  constexpr FieldKind kind = kind_of<typename MemberOf<decltype(M)>::Type>();
+  return {key, unit, kind, default_format(kind), &get_scalesim<M>, &set_scalesim<M>};
+}
+
 // A figure computed from the others (not in the JSON).
 LayerField derived(const char* key, const char* unit, FieldValue (*get)(const LayerReport&, const SimReport&)) {
   return {key, unit, FieldKind::Real, default_format(FieldKind::Real), get, nullptr};
@@ -216,6 +231,7 @@ const std::vector<LayerField>& layer_fields() {
       member<&L::dram_write_bytes>("dram_write_bytes", "bytes"),
       member<&L::compulsory_bytes>("dram_compulsory_bytes", "bytes"),
       member<&L::dram_busy_cycles>("dram_busy_cycles", "cycles"),
+      member<&L::sram_port_cycles>("sram_port_cycles", "cycles"),
       member<&L::dram_bw_percent>("dram_bandwidth_percent", "percent"),
       member<&L::row_hit_rate>("row_hit_rate", "ratio"),
       buffer_bytes<&L::sram_read_bytes, Buffer::Weight>("sram.weight.read_bytes"),
@@ -225,34 +241,41 @@ const std::vector<LayerField>& layer_fields() {
       buffer_bytes<&L::sram_read_bytes, Buffer::Output>("sram.output.read_bytes"),
       buffer_bytes<&L::sram_write_bytes, Buffer::Output>("sram.output.write_bytes"),
       member<&L::bound>("bound", "text"),
+      scalesim<&ScaleSimFigures::total_cycles_incl_prefetch>("scalesim.total_cycles_incl_prefetch", "cycles"),
+      scalesim<&ScaleSimFigures::total_cycles>("scalesim.total_cycles", "cycles"),
+      scalesim<&ScaleSimFigures::stall_cycles>("scalesim.stall_cycles", "cycles"),
+      scalesim<&ScaleSimFigures::overall_util_percent>("scalesim.overall_util_percent", "percent"),
+      scalesim<&ScaleSimFigures::mapping_efficiency_percent>("scalesim.mapping_efficiency_percent", "percent"),
+      scalesim<&ScaleSimFigures::compute_util_percent>("scalesim.compute_util_percent", "percent"),
+      scalesim<&ScaleSimFigures::ifmap_sram_bw>("scalesim.ifmap_sram_bw", "words/cycle"),
+      scalesim<&ScaleSimFigures::filter_sram_bw>("scalesim.filter_sram_bw", "words/cycle"),
+      scalesim<&ScaleSimFigures::ofmap_sram_bw>("scalesim.ofmap_sram_bw", "words/cycle"),
+      scalesim<&ScaleSimFigures::ifmap_dram_bw>("scalesim.ifmap_dram_bw", "words/cycle"),
+      scalesim<&ScaleSimFigures::filter_dram_bw>("scalesim.filter_dram_bw", "words/cycle"),
+      scalesim<&ScaleSimFigures::ofmap_dram_bw>("scalesim.ofmap_dram_bw", "words/cycle"),
       // Derived (the table's and the CSV reports' columns).
       derived("pe_utilization_percent", "percent",
               [](const L& l, const S&) -> FieldValue { return 100.0 * l.pe_utilization; }),
       derived("mapping_efficiency_percent", "percent",
               [](const L& l, const S&) -> FieldValue { return 100.0 * l.mapping_efficiency; }),
-      // PE utilization over the compute cycles only (SCALE-Sim's Compute Util %).
-      derived("compute_utilization_percent", "percent",
-              [](const L& l, const S&) -> FieldValue {
-                return std::min(100.0, 100.0 * l.pe_utilization * ratio(static_cast<double>(l.total_cycles),
-                                                                        static_cast<double>(l.compute_cycles)));
-              }),
       derived("latency_us", "us",
               [](const L& l, const S& r) -> FieldValue {
                 return static_cast<double>(l.total_cycles) * r.period_ns / 1000.0;
               }),
-      // SCALE-Sim's SRAM bandwidths: what the array reads (IFMAP, FILTER) and writes (OFMAP).
-      derived("bandwidth.ifmap_sram", "bytes/cycle",
+      // Bytes per cycle of the layer's window: what the array reads of the input and weight
+      // buffers and writes to the output buffer, the DMA's fills of the input and weight
+      // buffers, and the output written back.
+      derived("bandwidth.input_sram_read", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_read_bytes[Buffer::Input], l); }),
-      derived("bandwidth.filter_sram", "bytes/cycle",
+      derived("bandwidth.weight_sram_read", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_read_bytes[Buffer::Weight], l); }),
-      derived("bandwidth.ofmap_sram", "bytes/cycle",
+      derived("bandwidth.output_sram_write", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[Buffer::Output], l); }),
-      // The DRAM side: fills of the input / weight buffers, drains of the output buffer.
-      derived("bandwidth.ifmap_dram", "bytes/cycle",
+      derived("bandwidth.input_fill", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[Buffer::Input], l); }),
-      derived("bandwidth.filter_dram", "bytes/cycle",
+      derived("bandwidth.weight_fill", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.sram_write_bytes[Buffer::Weight], l); }),
-      derived("bandwidth.ofmap_dram", "bytes/cycle",
+      derived("bandwidth.output_write_back", "bytes/cycle",
               [](const L& l, const S&) -> FieldValue { return per_cycle(l.dram_write_bytes, l); }),
   };
   return fields;

@@ -8,13 +8,13 @@
 #include "int_math.h"
 #include "fold_timing.h"
 #include "report_fields.h"
+#include "scalesim_figures.h"
 #include "text.h"
 #include "units.h"
 
 namespace itera {
 
 namespace {
-
 
 std::string source_of(const Trace& t) {
   for (const auto& [k, v] : t.meta)
@@ -42,63 +42,110 @@ LayerReport layer_shape(const TraceOp& op, const hw::OpResult& o) {
   return l;
 }
 
+// value x repeat; an Error naming the layer and the figure when it does not fit 64 bits.
+int64_t times_repeat(int64_t value, const TraceOp& op, const char* figure) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(value, int64_t{op.repeat}, &out))
+    throw Error(fmt::format("layer '{}': {} {} x repeat {} does not fit a 64-bit count", op.name, figure, value,
+                            op.repeat));
+  return out;
+}
+
+// total += value; an Error naming the figure when the sum does not fit 64 bits.
+void add_checked(int64_t& total, int64_t value, const LayerReport& l, const char* figure) {
+  if (__builtin_add_overflow(total, value, &total))
+    throw Error(fmt::format("the report's total {} does not fit a 64-bit count (at layer '{}')", figure, l.name));
+}
+
+// The resource that alone needed the most cycles for the op (sim_report.h), from its
+// own figures, whatever its window.
+std::string bound_of(const hw::OpResult& o) {
+  const int64_t compute = o.own.compute, sram = o.sram_port_cycles, dram = o.dma.busy_cycles;
+  if (dram > std::max(compute, sram)) return "dram";
+  return sram > compute ? "sram" : "compute";
+}
+
 // One op's figures, its repeats included.
 LayerReport layer_report(const TraceOp& op, const hw::OpResult& o, const ArrayDesc& array,
                          double dram_peak_bytes_per_cycle) {
   LayerReport l = layer_shape(op, o);
-  const int64_t rep = op.repeat;
-  l.total_cycles = o.total_cycles * rep;
-  const int64_t compute = std::min(o.array.compute, o.total_cycles);
-  l.compute_cycles = compute * rep;
-  const int64_t stall = o.total_cycles - compute;
-  l.stall_cycles = stall * rep;
-  const int64_t bank = std::min(o.array.bank_stall, stall);
-  const int64_t dep = std::min(o.array.dep_stall, stall - bank);
-  l.stall_bank = bank * rep;
-  l.stall_dependency = dep * rep;
-  l.stall_dram = (stall - bank - dep) * rep;
-  l.macs = o.macs * rep;
-  l.pe_active = o.pe_active * rep;
-  l.folds = o.folds * rep;
-  l.dram_read_bytes = o.dma.read_bytes * rep;
-  l.dram_write_bytes = o.dma.write_bytes * rep;
-  l.dram_busy_cycles = o.dma.busy_cycles * rep;
-  l.dram_bursts = o.dma.bursts * rep;
-  l.row_hits = o.dma.row_hits * rep;
-  l.compulsory_bytes = o.plan.compulsory_bytes * rep;
+  const auto rep = [&](int64_t value, const char* figure) { return times_repeat(value, op, figure); };
+  // The window's cycles: the op's compute and bank stalls (all of them, for an op of the
+  // timeline unit), waits for the other array (dependency, or idle while it finishes the
+  // run), and the rest waiting for DRAM.
+  const hw::ArrayCounters& a = o.array;
+  const int64_t stall = o.total_cycles - a.compute;
+  const int64_t dep = std::min(a.dep_stall + a.idle, stall - a.bank_stall);
+  l.total_cycles = rep(o.total_cycles, "total cycles");
+  l.compute_cycles = rep(a.compute, "compute cycles");
+  l.stall_cycles = rep(stall, "stall cycles");
+  l.stall_bank = rep(a.bank_stall, "bank stall cycles");
+  l.stall_dependency = rep(dep, "dependency stall cycles");
+  l.stall_dram = rep(stall - a.bank_stall - dep, "DRAM stall cycles");
+  l.macs = rep(o.macs, "MACs");
+  l.pe_active = rep(o.pe_active, "PE-active cycles");
+  l.folds = rep(o.folds, "folds");
+  l.dram_read_bytes = rep(o.dma.read_bytes, "DRAM read bytes");
+  l.dram_write_bytes = rep(o.dma.write_bytes, "DRAM write bytes");
+  l.dram_busy_cycles = rep(o.dma.busy_cycles, "DRAM busy cycles");
+  l.sram_port_cycles = rep(o.sram_port_cycles, "SRAM port cycles");
+  l.dram_bursts = rep(o.dma.bursts, "DRAM bursts");
+  l.row_hits = rep(o.dma.row_hits, "row hits");
+  l.compulsory_bytes = rep(o.plan.compulsory_bytes, "compulsory bytes");
   for (Buffer b : kBuffers) {
-    l.sram_read_bytes[b] = o.sram[b].read_bytes * rep;
-    l.sram_write_bytes[b] = o.sram[b].write_bytes * rep;
+    l.sram_read_bytes[b] = rep(o.sram[b].read_bytes, "SRAM read bytes");
+    l.sram_write_bytes[b] = rep(o.sram[b].write_bytes, "SRAM write bytes");
   }
-  const double unit_slots = static_cast<double>(array.pes()) * o.plan.pack;
-  const int64_t busy = std::max(o.total_cycles, o.array.compute + o.array.bank_stall);
-  l.pe_utilization = ratio(static_cast<double>(o.macs), unit_slots * static_cast<double>(busy));
+  const double window = static_cast<double>(o.total_cycles);
+  l.pe_utilization = ratio(static_cast<double>(o.macs), static_cast<double>(array.pes()) * o.plan.pack * window);
   l.mapping_efficiency =
       mapping_efficiency(plan_folds(array.dataflow, array.rows, array.cols, o.plan.pack, op.m, op.k, op.n), op.m,
                          op.k, op.n);
-  l.dram_bw_percent = 100.0 * ratio(static_cast<double>(o.dma.read_bytes + o.dma.write_bytes),
-                                    static_cast<double>(o.total_cycles) * dram_peak_bytes_per_cycle);
+  l.dram_bw_percent = 100.0 * ratio(o.window_dram_bytes, window * dram_peak_bytes_per_cycle);
   l.row_hit_rate = ratio(static_cast<double>(o.dma.row_hits), static_cast<double>(o.dma.bursts));
-  l.bound = o.dma.busy_cycles > o.array.compute ? "memory" : "compute";
+  l.bound = bound_of(o);
+  l.scalesim = scalesim_figures(op, o, array);
+  l.scalesim.total_cycles_incl_prefetch =
+      rep(l.scalesim.total_cycles_incl_prefetch, "SCALE-Sim total cycles (incl. prefetch)");
+  l.scalesim.total_cycles = rep(l.scalesim.total_cycles, "SCALE-Sim total cycles");
+  l.scalesim.stall_cycles = rep(l.scalesim.stall_cycles, "SCALE-Sim stall cycles");
   return l;
+}
+
+// No figure may be physically impossible: a utilization above 1 or a bandwidth above
+// the peak is a modelling bug, reported as an error rather than printed.
+void check_physical(const SimReport& r) {
+  constexpr double kSlack = 1e-9;
+  auto fail = [](const std::string& where, const char* what, double value, const char* limit) {
+    throw Error(fmt::format("internal error: {} has {} {} (above {}), which is physically impossible; please report "
+                            "this trace and config",
+                            where, what, value, limit));
+  };
+  for (const LayerReport& l : r.layers) {
+    if (!(l.pe_utilization <= 1 + kSlack)) fail("layer '" + l.name + "'", "PE utilization", l.pe_utilization, "1");
+    if (!(l.dram_bw_percent <= 100 + kSlack))
+      fail("layer '" + l.name + "'", "DRAM bandwidth %", l.dram_bw_percent, "100");
+  }
+  if (!(r.pe_utilization <= 1 + kSlack)) fail("the run", "PE utilization", r.pe_utilization, "1");
+  if (!(r.dram_bw_percent <= 100 + kSlack)) fail("the run", "DRAM bandwidth %", r.dram_bw_percent, "100");
 }
 
 // Adds a layer's counts to the totals.
 void add_to_totals(SimReport& r, const LayerReport& l) {
-  r.total_cycles += l.total_cycles;
-  r.compute_cycles += l.compute_cycles;
-  r.stall_cycles += l.stall_cycles;
-  r.stall_dram += l.stall_dram;
-  r.stall_bank += l.stall_bank;
-  r.stall_dependency += l.stall_dependency;
-  r.macs += l.macs;
-  r.dram_read_bytes += l.dram_read_bytes;
-  r.dram_write_bytes += l.dram_write_bytes;
-  r.dram_bursts += l.dram_bursts;
-  r.row_hits += l.row_hits;
+  add_checked(r.total_cycles, l.total_cycles, l, "total cycles");
+  add_checked(r.compute_cycles, l.compute_cycles, l, "compute cycles");
+  add_checked(r.stall_cycles, l.stall_cycles, l, "stall cycles");
+  add_checked(r.stall_dram, l.stall_dram, l, "DRAM stall cycles");
+  add_checked(r.stall_bank, l.stall_bank, l, "bank stall cycles");
+  add_checked(r.stall_dependency, l.stall_dependency, l, "dependency stall cycles");
+  add_checked(r.macs, l.macs, l, "MACs");
+  add_checked(r.dram_read_bytes, l.dram_read_bytes, l, "DRAM read bytes");
+  add_checked(r.dram_write_bytes, l.dram_write_bytes, l, "DRAM write bytes");
+  add_checked(r.dram_bursts, l.dram_bursts, l, "DRAM bursts");
+  add_checked(r.row_hits, l.row_hits, l, "row hits");
   for (Buffer b : kBuffers) {
-    r.sram_read_bytes[b] += l.sram_read_bytes[b];
-    r.sram_write_bytes[b] += l.sram_write_bytes[b];
+    add_checked(r.sram_read_bytes[b], l.sram_read_bytes[b], l, "SRAM read bytes");
+    add_checked(r.sram_write_bytes[b], l.sram_write_bytes[b], l, "SRAM write bytes");
   }
 }
 
@@ -120,20 +167,29 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
   r.wall_seconds = run.wall_seconds;
   r.simulated_cycles = run.makespan_cycles;
   const std::vector<ArrayDesc>& arrays = run.arrays;
-  double slot_cycles = 0;  // sum of total_i x PEs x pack_i
+  double slot_cycles = 0;   // sum of total_i x PEs x pack_i
+  double served_bytes = 0;  // DRAM traffic served in the layers' windows, repeats included
+  bool equal_repeats = true;
   for (const hw::OpResult& o : run.ops) {
     const TraceOp& op = trace.ops[static_cast<size_t>(o.index)];
     const ArrayDesc& array = array_of(arrays, o.unit);
     LayerReport l = layer_report(op, o, array, run.dram_peak_bytes_per_cycle);
     add_to_totals(r, l);
     slot_cycles += static_cast<double>(l.total_cycles) * static_cast<double>(r.pes) * o.plan.pack;
+    served_bytes += o.window_dram_bytes * op.repeat;
+    equal_repeats = equal_repeats && op.repeat == trace.ops.front().repeat;
     r.layers.push_back(std::move(l));
   }
   r.pe_utilization = ratio(static_cast<double>(r.macs), slot_cycles);
   r.latency_us = static_cast<double>(r.total_cycles) * r.period_ns / 1000.0;
-  r.dram_bw_percent = 100.0 * ratio(static_cast<double>(r.dram_read_bytes + r.dram_write_bytes),
-                                    static_cast<double>(r.total_cycles) * r.dram_peak_bytes_per_cycle);
+  // When every op repeats equally, the traffic served in the windows is exactly the
+  // bytes moved; otherwise (one copy of each op simulated, then scaled) only the
+  // traffic served in each window, scaled with that window, stays within the peak.
+  const double moved = equal_repeats ? static_cast<double>(r.dram_read_bytes + r.dram_write_bytes) : served_bytes;
+  r.dram_bw_percent =
+      100.0 * ratio(moved, static_cast<double>(r.total_cycles) * r.dram_peak_bytes_per_cycle);
   r.row_hit_rate = ratio(static_cast<double>(r.row_hits), static_cast<double>(r.dram_bursts));
+  check_physical(r);
   return r;
 }
 
@@ -179,19 +235,24 @@ const std::vector<std::string>& sim_summary_lines() {
 
 const std::vector<CsvColumn>& compute_report_columns() {
   static const std::vector<CsvColumn> columns = {
-      {"total_cycles", "Total Cycles"},
-      {"stall_cycles", "Stall Cycles"},
-      {"pe_utilization_percent", "Overall Util %"},
-      {"mapping_efficiency_percent", "Mapping Efficiency %"},
-      {"compute_utilization_percent", "Compute Util %"},
+      {"scalesim.total_cycles_incl_prefetch", "Total Cycles (incl. prefetch)"},
+      {"scalesim.total_cycles", "Total Cycles"},
+      {"scalesim.stall_cycles", "Stall Cycles"},
+      {"scalesim.overall_util_percent", "Overall Util %"},
+      {"scalesim.mapping_efficiency_percent", "Mapping Efficiency %"},
+      {"scalesim.compute_util_percent", "Compute Util %"},
       {"name", "Layer Name"},
       {"kind", "Kind"},
       {"repeat", "Repeat"},
-      {"compute_cycles", "Compute Cycles"},
-      {"stall_dram_cycles", "Stall DRAM Cycles"},
-      {"stall_bank_cycles", "Stall Bank Cycles"},
-      {"stall_dependency_cycles", "Stall Dependency Cycles"},
+      {"total_cycles", "itera Total Cycles"},
+      {"compute_cycles", "itera Compute Cycles"},
+      {"stall_cycles", "itera Stall Cycles"},
+      {"stall_dram_cycles", "itera Stall DRAM Cycles"},
+      {"stall_bank_cycles", "itera Stall Bank Cycles"},
+      {"stall_dependency_cycles", "itera Stall Dependency Cycles"},
       {"macs", "MACs"},
+      {"pe_utilization_percent", "itera PE Util %"},
+      {"mapping_efficiency_percent", "itera Mapping Efficiency %"},
       {"latency_us", "Latency us"},
       {"bound", "Bound"},
   };
@@ -200,16 +261,22 @@ const std::vector<CsvColumn>& compute_report_columns() {
 
 const std::vector<CsvColumn>& bandwidth_report_columns() {
   static const std::vector<CsvColumn> columns = {
-      {"bandwidth.ifmap_sram", "Avg IFMAP SRAM BW"},
-      {"bandwidth.filter_sram", "Avg FILTER SRAM BW"},
-      {"bandwidth.ofmap_sram", "Avg OFMAP SRAM BW"},
-      {"bandwidth.ifmap_dram", "Avg IFMAP DRAM BW"},
-      {"bandwidth.filter_dram", "Avg FILTER DRAM BW"},
-      {"bandwidth.ofmap_dram", "Avg OFMAP DRAM BW"},
+      {"scalesim.ifmap_sram_bw", "Avg IFMAP SRAM BW"},
+      {"scalesim.filter_sram_bw", "Avg FILTER SRAM BW"},
+      {"scalesim.ofmap_sram_bw", "Avg OFMAP SRAM BW"},
+      {"scalesim.ifmap_dram_bw", "Avg IFMAP DRAM BW"},
+      {"scalesim.filter_dram_bw", "Avg FILTER DRAM BW"},
+      {"scalesim.ofmap_dram_bw", "Avg OFMAP DRAM BW"},
       {"name", "Layer Name"},
+      {"bandwidth.input_sram_read", "itera Input SRAM Read B/cycle"},
+      {"bandwidth.weight_sram_read", "itera Weight SRAM Read B/cycle"},
+      {"bandwidth.output_sram_write", "itera Output SRAM Write B/cycle"},
+      {"bandwidth.input_fill", "itera Input Fill B/cycle"},
+      {"bandwidth.weight_fill", "itera Weight Fill B/cycle"},
+      {"bandwidth.output_write_back", "itera Output Write-back B/cycle"},
       {"dram_read_bytes", "DRAM Read Bytes"},
       {"dram_write_bytes", "DRAM Write Bytes"},
-      {"dram_bandwidth_percent", "DRAM BW % of Peak"},
+      {"dram_bandwidth_percent", "itera DRAM BW % of Peak"},
       {"row_hit_rate", "Row Hit Rate"},
   };
   return columns;

@@ -4,18 +4,49 @@
 // simulated once and its figures multiplied by its repeat count).
 //
 // Definitions:
-//   total cycles   the layer's share of the timeline: from the previous layer's
-//                  completion to its own (the next layer's loads overlap this one's tail);
-//   compute        array cycles spent preloading, streaming and draining folds;
+//   total cycles   the layer's window of the timeline (models/sim_run.h): the run's
+//                  timeline unit (the main array, or the dedicated low-rank array when
+//                  the main one runs nothing) partitions the run by its own progress. A
+//                  layer on that unit owns the cycles from the moment the array finished
+//                  computing the unit's previous layer (in trace order; 0 for the first)
+//                  to the moment it finishes computing its own last fold; the unit's last
+//                  layer's window runs on to the end of the run (final write-backs, work
+//                  left on the other array). Layers of the dedicated low-rank array run
+//                  concurrently under those windows and own 0 cycles. The windows add up
+//                  to the run's cycles exactly, and every compute cycle of a layer lies in
+//                  its own window;
+//   compute        the window's array cycles spent preloading, streaming and draining
+//                  folds (all of the layer's own);
 //   stall          total - compute, split into
-//                    dram        the array waited for a tile still moving through DRAM,
 //                    bank        SRAM banks x ports could not feed the array at full rate,
-//                    dependency  waiting for an op on the other (dedicated low-rank) array;
+//                    dependency  waiting for the other (dedicated low-rank) array: for an op
+//                                this one accumulates into, or idle while that array
+//                                finishes the run,
+//                    dram        the rest: the array waited for a tile still moving
+//                                through DRAM (or for its write-backs);
 //   PE utilization useful MACs / (PEs x MACs per PE per cycle x total cycles), where a PE
-//                  does floor(native_bits / wbits) MACs per cycle on narrow weights;
-//   mapping eff.   useful MACs / MAC slots of the folds while streaming (SCALE-Sim's);
-//   bound          memory when DRAM was busy for more cycles than the array computed;
-//   DRAM BW %      bytes moved / (total cycles x peak bytes per cycle).
+//                  does floor(native_bits / wbits) MACs per cycle on narrow weights; at
+//                  most 1, as the layer's compute lies in its window (0 without cycles);
+//   mapping eff.   useful MACs / MAC slots of the folds while streaming;
+//   DRAM BW %      the DRAM traffic served during the window (every transfer's bytes
+//                  spread evenly over the cycles it was served, whoever asked for it) /
+//                  (total cycles x peak bytes per cycle): at most 100, as the DRAM serves
+//                  one transfer at a time (0 without cycles). DRAM read / write bytes
+//                  are the layer's own traffic, wherever it fell in time;
+//   DRAM busy      cycles the DRAM spent serving the layer's own transfers;
+//   SRAM port      cycles the SRAM ports alone needed for the layer's array accesses:
+//                  each buffer moves banks x ports words per cycle, the three in
+//                  parallel, phase by phase (models/arch/fold_work.h);
+//   SRAM bytes     the layer's own traffic: the array's reads and writes, the DMA's fills
+//                  and write-back drains;
+//   bound          the resource that alone needed the most cycles for the layer (a
+//                  roofline over its own figures, whatever its window): with C the compute
+//                  cycles its array spent on it (at full port rate), S its SRAM port
+//                  cycles and D its DRAM busy cycles, dram when D > max(C, S), else sram
+//                  when S > C, else compute (ties go to compute, then sram);
+//   scalesim       SCALE-Sim's figures, as SCALE-Sim defines them (scalesim_figures.h).
+// A count that does not fit 64 bits (with its repeats, or in the totals) is an error
+// naming the layer.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,6 +55,7 @@
 
 #include "accel_config.h"
 #include "fidelity.h"
+#include "scalesim_figures.h"
 #include "sim_run.h"
 #include "trace.h"
 #include "units.h"
@@ -43,9 +75,10 @@ struct LayerReport {
   int64_t macs = 0, pe_active = 0, folds = 0;
   int64_t dram_read_bytes = 0, dram_write_bytes = 0, dram_busy_cycles = 0, dram_bursts = 0, row_hits = 0;
   PerBuffer<int64_t> sram_read_bytes, sram_write_bytes;
-  int64_t compulsory_bytes = 0;
+  int64_t sram_port_cycles = 0, compulsory_bytes = 0;
   double pe_utilization = 0, mapping_efficiency = 0, dram_bw_percent = 0, row_hit_rate = 0;
-  std::string bound;  // memory | compute
+  std::string bound;  // compute | dram | sram
+  ScaleSimFigures scalesim;  // cycle counts x repeat
 };
 
 struct SimReport {
@@ -73,8 +106,9 @@ SimReport build_sim_report(const Trace& trace, const AccelConfig& config, const 
 // The forms of the report, generated from its fields (report_fields.h).
 std::string sim_table(const SimReport& r, bool timing);
 nlohmann::json sim_json(const SimReport& r);
-// SCALE-Sim's COMPUTE_REPORT.csv / BANDWIDTH_REPORT.csv columns first, in its order,
-// then ours. Bandwidths are bytes per cycle.
+// SCALE-Sim's COMPUTE_REPORT.csv / BANDWIDTH_REPORT.csv columns first, in its (v3)
+// order and meaning (scalesim_figures.h), then ours, named "itera ..." where SCALE-Sim
+// has a figure of the same name.
 std::string compute_report_csv(const SimReport& r);
 std::string bandwidth_report_csv(const SimReport& r);
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,57 @@ struct SimulateArgs {
   std::string fault, decomposition;
   bool functional = false;
   uint64_t seed = 0;
+  bool progress = false, no_progress = false;
+  double progress_interval = 1.0;
+};
+
+// 1234567 -> "1,234,567".
+std::string grouped(int64_t v) {
+  std::string digits = std::to_string(v < 0 ? -v : v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return v < 0 ? "-" + out : out;
+}
+
+// The progress display on standard error (never standard output, never a report). On
+// a terminal it is one line redrawn in place and erased at the end; elsewhere (with
+// --progress) one line per update.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool terminal) : terminal_(terminal) {}
+  ~ProgressLine() { erase(); }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  void show(const hw::SimProgress& p) {
+    const std::string op = p.current_op < 0 ? fmt::format("all {} ops done", p.ops)
+                                            : fmt::format("op {}/{} ({})", p.current_op + 1, p.ops, p.current_name);
+    const double percent = p.tiles > 0 ? 100.0 * static_cast<double>(p.tiles_done) / static_cast<double>(p.tiles) : 0;
+    const std::string line =
+        fmt::format("itera simulate: progress: cycle {}, {}, tiles {}/{} ({:.1f}%), {:.1f} s elapsed", grouped(p.cycle),
+                    op, grouped(p.tiles_done), grouped(p.tiles), percent, p.elapsed_seconds);
+    if (terminal_) {
+      std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
+      shown_ = true;
+    } else {
+      std::fprintf(stderr, "%s\n", line.c_str());
+    }
+    std::fflush(stderr);
+  }
+
+  // Clears the line from a terminal, so that what follows starts on a clean line.
+  void erase() {
+    if (!shown_) return;
+    std::fputs("\r\x1b[K", stderr);
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool terminal_;
+  bool shown_ = false;
 };
 
 // Output files are written only after the simulation; a bad location is caught before it.
@@ -51,6 +103,9 @@ void check_simulate_args(const SimulateArgs& a) {
     throw Error("--functional needs --decomposition FILE.safetensors (the saved layers whose codes the array multiplies)");
   if (!a.functional && !a.decomposition.empty()) throw Error("--decomposition applies only with --functional");
   if (a.vcd_path == "-") throw Error("--vcd needs a file name; a waveform is not written to standard output");
+  if (a.progress && a.no_progress) throw Error("--progress and --no-progress contradict each other; give one");
+  if (!(a.progress_interval >= 0.01 && a.progress_interval <= 3600))
+    throw Error(fmt::format("--progress-interval must be in [0.01, 3600] seconds (got {})", a.progress_interval));
   require_output_dir(a.json_path, "--json");
   require_output_dir(a.vcd_path, "--vcd");
   // No output may overwrite an input.
@@ -66,10 +121,14 @@ void check_simulate_args(const SimulateArgs& a) {
 }
 
 // Runs the kernel; a deadlock ends the process here (see below).
-hw::SimRun run_kernel(const Trace& trace, const AccelConfig& config, const hw::SimOptions& options) {
+hw::SimRun run_kernel(const Trace& trace, const AccelConfig& config, const hw::SimOptions& options,
+                      ProgressLine* line) {
   try {
-    return hw::simulate_trace(trace, config, options);
+    hw::SimRun run = hw::simulate_trace(trace, config, options);
+    if (line) line->erase();
+    return run;
   } catch (const hw::SimulationAborted& e) {
+    if (line) line->erase();
     // Blocked SystemC threads still hold their stacks; end here, as after any error,
     // but without tearing the kernel down.
     // (A raw exit_group rather than _Exit: sanitizers mistake the switched coroutine
@@ -85,14 +144,22 @@ hw::SimRun run_kernel(const Trace& trace, const AccelConfig& config, const hw::S
 // The functional check's line for the report, or an error when an output differs.
 std::string check_functional_outputs(const Trace& trace, const hw::FunctionalData& operands,
                                      const std::string& decomposition) {
-  const std::string mismatch = check_functional(trace, operands);
+  FunctionalSummary summary;
+  const std::string mismatch = check_functional(trace, operands, &summary);
   if (!mismatch.empty()) throw Error("functional check failed: " + mismatch);
-  int64_t outputs = 0;
-  for (const auto& f : operands.ops) outputs += static_cast<int64_t>(f.y.size());
+  const std::string gathered =
+      summary.gathered == 0
+          ? std::string()
+          : fmt::format("; {} accumulating ops tile the output unlike the op they add into, so their read-backs and "
+                        "writes were moved element by element at that op's tile addresses (the timed transfers "
+                        "use their own; see docs/simulator-design.md)",
+                        summary.gathered);
   return fmt::format(
       "functional: {} ops, {} outputs computed by the array from the codes in {} equal the Eigen integer "
-      "reference bit for bit\n",
-      trace.ops.size(), outputs, decomposition);
+      "reference bit for bit, each op on its real input (the layer input X, or the rank-r intermediate on chip), "
+      "with the intermediates and read-backs; so do the final outputs of {} layers ({} codes read from DRAM "
+      "after every accumulation){}\n",
+      trace.ops.size(), summary.op_outputs, decomposition, summary.layers, summary.final_outputs, gathered);
 }
 
 void write_outputs(const SimulateArgs& a, const SimReport& report) {
@@ -125,14 +192,23 @@ int run_simulate(const std::vector<std::string>& args) {
     ("functional", po::bool_switch(&a.functional), "functional mode (small layers): the array multiplies the integer codes of --decomposition and the outputs are checked bit for bit against Eigen")
     ("decomposition", po::value(&a.decomposition), "with --functional: the layers saved by 'itera decompose --save' that the trace was made from")
     ("seed", po::value(&a.seed)->default_value(0), "with --functional: seed of the activation codes")
-    ("inject-fault", po::value(&a.fault), "testing aid: drop-dram-response (the DRAM never answers; the run must end in a deadlock error)");
+    ("progress", po::bool_switch(&a.progress), "show progress on standard error even when it is not a terminal (default: only on a terminal)")
+    ("no-progress", po::bool_switch(&a.no_progress), "never show progress")
+    ("progress-interval", po::value(&a.progress_interval)->default_value(1.0), "seconds between progress updates; the first comes after two")
+    ("inject-fault", po::value(&a.fault), "testing aid: drop-dram-response (the DRAM never answers; the run must end in a deadlock error); with --functional, functional-corrupt-intermediate (one element of the first lr_down's intermediate is changed) or functional-drop-read-back (accumulating ops ignore what they read back): the functional check must fail");
   // clang-format on
   po::positional_options_description pos;
   pos.add("trace", 1);
   po::variables_map vm;
   if (!parse_options("simulate",
                      "usage: itera simulate TRACE|TOPOLOGY.csv [--config FILE.yaml] [--fidelity cycle|fast]\n"
-                     "                      [--json OUT.json] [--csv DIR] [--vcd OUT.vcd] [--no-timing]",
+                     "                      [--json OUT.json] [--csv DIR] [--vcd OUT.vcd] [--no-timing]\n"
+                     "                      [--progress | --no-progress] [--progress-interval S]\n"
+                     "\n"
+                     "A run that takes more than 2 s shows its progress on standard error (simulated\n"
+                     "cycles, the op being simulated, tiles done, wall time), redrawn in place once a\n"
+                     "second, when standard error is a terminal or with --progress. It never goes to\n"
+                     "standard output or into a report, and it does not change the results.",
                      desc, args, vm, &pos))
     return 0;
   check_simulate_args(a);
@@ -147,7 +223,16 @@ int run_simulate(const std::vector<std::string>& args) {
   options.fidelity = fidelity;
   options.vcd_path = a.vcd_path;
   options.fault = a.fault;
-  const hw::SimRun run = run_kernel(trace, config, options);
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  std::optional<ProgressLine> line;
+  hw::ProgressHook hook;
+  if (a.progress || (terminal && !a.no_progress)) {
+    line.emplace(terminal);
+    hook.interval_seconds = a.progress_interval;
+    hook.report = [&line](const hw::SimProgress& p) { line->show(p); };
+    options.progress = &hook;
+  }
+  const hw::SimRun run = run_kernel(trace, config, options, line ? &*line : nullptr);
   const SimReport report = build_sim_report(trace, config, run, fidelity);
   const std::string functional_line =
       a.functional ? check_functional_outputs(trace, operands, a.decomposition) : std::string();

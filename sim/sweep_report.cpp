@@ -40,51 +40,55 @@ std::string metric_text(const TotalField& field, const SimReport& report) {
   return format_value(v, field.kind == FieldKind::Real ? "{:.6g}" : "{}");
 }
 
-std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& results) {
+std::string results_csv_header(const SweepSpec& spec) {
   std::string out = "point";
   for (const GridAxis& a : spec.grid) out += "," + itera::csv_field(a.key);
   out += ",status";
   for (const TotalField* f : metric_fields()) out += "," + itera::csv_field(f->key);
-  out += ",error\n";
-  for (size_t i = 0; i < results.size(); ++i) {
-    const PointResult& r = results[i];
-    out += point_name(i);
-    const std::vector<size_t> c = spec.choice(i);
-    for (size_t a = 0; a < spec.grid.size(); ++a) out += "," + itera::csv_field(spec.grid[a].values[c[a]].text);
-    out += r.ok ? ",ok" : ",error";
-    for (const TotalField* f : metric_fields())
-      out += "," + (r.ok ? itera::csv_field(metric_text(*f, r.report)) : std::string());
-    out += "," + (r.ok ? std::string() : itera::csv_field(r.error)) + "\n";
-  }
+  return out + ",error\n";
+}
+
+std::string results_csv_row(const SweepSpec& spec, size_t index, const PointResult& r) {
+  std::string out = point_name(index);
+  const std::vector<size_t> c = spec.choice(index);
+  for (size_t a = 0; a < spec.grid.size(); ++a) out += "," + itera::csv_field(spec.grid[a].values[c[a]].text);
+  out += r.ok ? ",ok" : ",error";
+  for (const TotalField* f : metric_fields())
+    out += "," + (r.ok ? itera::csv_field(metric_text(*f, r.report)) : std::string());
+  return out + "," + (r.ok ? std::string() : itera::csv_field(r.error)) + "\n";
+}
+
+std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& results) {
+  std::string out = results_csv_header(spec);
+  for (size_t i = 0; i < results.size(); ++i) out += results_csv_row(spec, i, results[i]);
   return out;
 }
 
-std::string best_points_table(const SweepSpec& spec, const std::vector<PointResult>& results, size_t count) {
-  std::vector<size_t> ok;
-  for (size_t i = 0; i < results.size(); ++i)
-    if (results[i].ok) ok.push_back(i);
-  if (ok.empty()) return "";
-  const size_t successful = ok.size();
-  std::stable_sort(ok.begin(), ok.end(), [&](size_t a, size_t b) {
-    const int64_t ca = results[a].report.total_cycles, cb = results[b].report.total_cycles;
-    if (ca != cb) return ca < cb;
-    return a < b;
-  });
-  ok.resize(std::min(ok.size(), count));
+void BestPoints::add(size_t index, const PointResult& r) {
+  if (!r.ok) return;
+  ++successful_;
+  const Entry e{index, r.report.total_cycles, r.report.latency_us, r.report.pe_utilization};
+  const auto before = [](const Entry& a, const Entry& b) {
+    return a.total_cycles != b.total_cycles ? a.total_cycles < b.total_cycles : a.index < b.index;
+  };
+  best_.insert(std::upper_bound(best_.begin(), best_.end(), e, before), e);
+  if (best_.size() > count_) best_.pop_back();
+}
 
+std::string BestPoints::table(const SweepSpec& spec) const {
+  if (best_.empty()) return "";
   // Columns: point, each grid key, cycles, latency, utilization.
   std::vector<std::string> header = {"point"};
   for (const GridAxis& a : spec.grid) header.push_back(a.key);
   header.insert(header.end(), {"total_cycles", "latency_us", "PE util"});
   std::vector<std::vector<std::string>> rows;
-  for (size_t i : ok) {
-    std::vector<std::string> row = {point_name(i)};
-    const std::vector<size_t> c = spec.choice(i);
+  for (const Entry& e : best_) {
+    std::vector<std::string> row = {point_name(e.index)};
+    const std::vector<size_t> c = spec.choice(e.index);
     for (size_t a = 0; a < spec.grid.size(); ++a) row.push_back(spec.grid[a].values[c[a]].text);
-    const PointResult& r = results[i];
-    row.push_back(std::to_string(r.report.total_cycles));
-    row.push_back(fmt::format("{:.3f}", r.report.latency_us));
-    row.push_back(fmt::format("{:.1f}%", 100.0 * r.report.pe_utilization));
+    row.push_back(std::to_string(e.total_cycles));
+    row.push_back(fmt::format("{:.3f}", e.latency_us));
+    row.push_back(fmt::format("{:.1f}%", 100.0 * e.pe_utilization));
     rows.push_back(std::move(row));
   }
   std::vector<size_t> width(header.size());
@@ -102,11 +106,17 @@ std::string best_points_table(const SweepSpec& spec, const std::vector<PointResu
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out + "\n";
   };
-  std::string out = fmt::format("best {} of {} successful point{} (fewest total cycles):\n", rows.size(), successful,
-                                successful == 1 ? "" : "s");
+  std::string out = fmt::format("best {} of {} successful point{} (fewest total cycles):\n", rows.size(), successful_,
+                                successful_ == 1 ? "" : "s");
   out += line(header);
   for (const auto& row : rows) out += line(row);
   return out;
+}
+
+std::string best_points_table(const SweepSpec& spec, const std::vector<PointResult>& results, size_t count) {
+  BestPoints best(count);
+  for (size_t i = 0; i < results.size(); ++i) best.add(i, results[i]);
+  return best.table(spec);
 }
 
 }  // namespace itera::sweep

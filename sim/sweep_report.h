@@ -37,10 +37,33 @@ using itera::csv_field;  // RFC 4180 quoting (text.h)
 
 // results.csv: header `point,<grid keys>,status,<metric_keys()>,error`, one row per point.
 std::string results_csv(const SweepSpec& spec, const std::vector<PointResult>& results);
+// Its header line and the row of point `index`, each newline-terminated, for writing
+// the file a row at a time.
+std::string results_csv_header(const SweepSpec& spec);
+std::string results_csv_row(const SweepSpec& spec, size_t index, const PointResult& result);
 
 // The `count` successful points with the fewest total cycles (ties: lower index), as a
 // text table with their grid values, cycles, latency and PE utilization. Empty when no
 // point succeeded.
 std::string best_points_table(const SweepSpec& spec, const std::vector<PointResult>& results, size_t count = 5);
+
+// The same table, fed one point at a time in any order; holds `count` points, not all.
+class BestPoints {
+ public:
+  explicit BestPoints(size_t count = 5) : count_(count) {}
+  void add(size_t index, const PointResult& result);
+  size_t successful() const { return successful_; }
+  std::string table(const SweepSpec& spec) const;
+
+ private:
+  struct Entry {
+    size_t index = 0;
+    int64_t total_cycles = 0;
+    double latency_us = 0, pe_utilization = 0;
+  };
+  size_t count_;
+  size_t successful_ = 0;
+  std::vector<Entry> best_;  // fewest cycles first, ties by index
+};
 
 }  // namespace itera::sweep

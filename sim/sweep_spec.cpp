@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -179,6 +182,40 @@ std::string key_problem(const std::string& key) {
   return "";
 }
 
+// How the config reads a key's values, judged by its value in the schema (every value
+// there is plain): numbers compare as numbers, booleans without case, the rest as text.
+enum class ValueKind { Number, Boolean, Text };
+
+bool as_number(const std::string& s, double& x) {
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+  return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+// `key` is a config value path (key_problem() is empty).
+ValueKind value_kind(const std::string& key) {
+  const Tree* node = &schema();
+  for (const std::string& part : split_path(key)) node = node->find(part);
+  double x = 0;
+  if (as_number(node->scalar, x)) return ValueKind::Number;
+  if (lower(node->scalar) == "true" || lower(node->scalar) == "false") return ValueKind::Boolean;
+  return ValueKind::Text;
+}
+
+// A value the config accepted, as the config reads it: equal for equal values (a number
+// in its shortest round-trip form, 0 for -0; a boolean in lower case; text as it is).
+std::string canonical(ValueKind kind, const std::string& text) {
+  double x = 0;
+  if (kind == ValueKind::Number && as_number(text, x)) return fmt::format("{}", x == 0 ? 0.0 : x);
+  if (kind == ValueKind::Boolean) return lower(text);
+  return text;
+}
+
 // A path from the sweep file, relative to the sweep file's directory.
 std::string resolve(const std::string& sweep_file, const std::string& path) {
   const fs::path p(path);
@@ -206,8 +243,7 @@ std::string strip_location(const std::string& message, const std::string& file) 
   return message;
 }
 
-void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Node& grid, const Tree& base,
-                SweepSpec& spec) {
+void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Node& grid, SweepSpec& spec) {
   if (!grid.IsMap() || grid.size() == 0)
     r.fail(grid_key, fmt::format("'grid' must be a mapping from config keys to lists of values, e.g. "
                                  "'array.rows: [16, 32]'; got {}",
@@ -225,6 +261,8 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         r.fail(key, fmt::format("grid key '{}' is given twice (first on line {})", axis.key, other.line));
     if (const std::string problem = key_problem(axis.key); !problem.empty())
       r.fail(key, fmt::format("grid key '{}': {}", axis.key, problem));
+    const ValueKind kind = value_kind(axis.key);
+    std::map<std::string, size_t> seen;  // canonical value -> its index in axis.values
     // Errors about the list as a whole point at the key: yaml-cpp gives an empty
     // value the position of whatever follows it.
     if (!list.IsSequence() || list.size() == 0)
@@ -235,17 +273,29 @@ void parse_grid(const YamlReader& r, const YAML::Node& grid_key, const YAML::Nod
         r.fail(item, fmt::format("grid key '{}': each value must be a single value; got {}", axis.key, shown(item)));
       GridValue v{item.Scalar(), item.Tag() == "!", line_of(item)};
       if (v.line == 0) v.line = axis.line;
-      for (const GridValue& seen : axis.values)
-        if (seen.text == v.text && seen.quoted == v.quoted)
-          r.fail(v.line, fmt::format("grid key '{}' lists the value '{}' twice (first on line {})", axis.key, v.text,
-                                     seen.line));
-      // The value alone on the base must make a valid config.
-      Tree t = base;
+      // The value alone must make a valid config. It is checked in a config that sets
+      // only this key, which is much quicker to read than the base with it (a grid may
+      // list thousands of values): the config has no rules across keys, so it is as
+      // valid on the base. (Each point's whole config is checked again before its worker
+      // starts.)
+      Tree t{true, {}, false, {}, {}};
       set_value(t, axis.key, v);
       try {
         parse_accel_config(emit(t), sentinel);
       } catch (const Error& e) {
         r.fail(v.line, fmt::format("grid key '{}': {}", axis.key, strip_location(e.what(), sentinel)));
+      }
+      // Values equal as the config reads them are the same design point.
+      const auto [first, fresh] = seen.emplace(canonical(kind, v.text), axis.values.size());
+      if (!fresh) {
+        const GridValue& other = axis.values[first->second];
+        if (other.text == v.text)
+          r.fail(v.line, fmt::format("grid key '{}' lists the value '{}' twice (first on line {})", axis.key, v.text,
+                                     other.line));
+        r.fail(v.line, fmt::format("grid key '{}' lists the same value twice: '{}' and '{}' (first on line {}) are "
+                                   "equal {}",
+                                   axis.key, v.text, other.text, other.line,
+                                   kind == ValueKind::Number ? "numbers" : "as the config reads them"));
       }
       axis.values.push_back(std::move(v));
     }
@@ -327,8 +377,8 @@ SweepSpec parse_sweep_spec(const std::string& text, const std::string& file) {
     n = n > kMaxSweepPoints ? n : n * a.values.size();  // saturates well before overflow
   }
   if (n > kMaxSweepPoints)
-    throw Error(
-        fmt::format("{}: the grid ({}) has more than {} points; sweep fewer values", file, shape, kMaxSweepPoints));
+    throw Error(fmt::format("{}: the grid ({}) has more than {} points, the most a sweep takes; sweep fewer values",
+                            file, shape, kMaxSweepPoints));
   return spec;
 }
 
@@ -347,9 +397,10 @@ void read_base_and_grid(const YamlReader& r, const YAML::Node* base_key, const Y
     spec.base_file.clear();
     spec.base_yaml = default_accel_config_yaml();
   }
+  // The base must be a config tree (nested mappings of single values) to set points' values in.
+  parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
   if (grid_key == nullptr) return;
-  const Tree base = parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
-  parse_grid(r, *grid_key, *grid, base, spec);
+  parse_grid(r, *grid_key, *grid, spec);
 }
 
 SweepSpec load_sweep_spec(const std::string& path) { return parse_sweep_spec(read_file(path), path); }
@@ -360,11 +411,26 @@ std::string set_config_value(const std::string& yaml_text, const std::string& ke
   return emit(t);
 }
 
-std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::string& header) {
-  Tree t = parse_tree(spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file);
-  const std::vector<size_t> c = spec.choice(index);
-  for (size_t a = 0; a < spec.grid.size(); ++a) set_value(t, spec.grid[a].key, spec.grid[a].values[c[a]]);
+struct PointConfigs::Base {
+  Tree tree;
+};
+
+PointConfigs::PointConfigs(const SweepSpec& spec)
+    : spec_(spec),
+      base_(std::make_unique<Base>(Base{parse_tree(
+          spec.base_yaml, spec.base_file.empty() ? "the built-in default config" : spec.base_file)})) {}
+
+PointConfigs::~PointConfigs() = default;
+
+std::string PointConfigs::yaml(size_t index, const std::string& header) const {
+  Tree t = base_->tree;
+  const std::vector<size_t> c = spec_.choice(index);
+  for (size_t a = 0; a < spec_.grid.size(); ++a) set_value(t, spec_.grid[a].key, spec_.grid[a].values[c[a]]);
   return header + emit(t);
+}
+
+std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::string& header) {
+  return PointConfigs(spec).yaml(index, header);
 }
 
 }  // namespace itera::sweep

@@ -7,11 +7,13 @@
 //
 // Validation is strict and every error names the sweep file, the 1-based line and
 // the grid key: unknown top-level keys, grid keys that are not config value paths,
-// values that are not non-empty lists of scalars, duplicate values, values the config
-// rejects (each is applied alone to the base and checked by parse_accel_config),
-// more than kMaxSweepPoints points.
+// values that are not non-empty lists of scalars, values the config rejects (each is
+// checked alone by parse_accel_config, in a config setting only its key), the same value twice
+// in a list (as the config reads it: 100, 100.0 and 1e2 are one number, true and True
+// one boolean), more than kMaxSweepPoints points.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -24,7 +26,9 @@ class YamlReader;
 
 namespace itera::sweep {
 
-inline constexpr size_t kMaxSweepPoints = 100000;
+// The most points a grid may have. A sweep's memory and start-up time do not grow with
+// the point count, but its output directory holds 2 files per point.
+inline constexpr size_t kMaxSweepPoints = 1000000;
 
 struct GridValue {
   std::string text;     // the scalar as written (without quotes)
@@ -70,6 +74,22 @@ void read_base_and_grid(const YamlReader& r, const YAML::Node* base_key, const Y
 // YAML, after `header` (comment lines, each starting with '#', newline-terminated).
 // Deterministic: the same spec, index and header give the same bytes.
 std::string point_config_yaml(const SweepSpec& spec, size_t index, const std::string& header);
+
+// The same, for many points of one spec: the base config is parsed once. `spec` must
+// outlive this object.
+class PointConfigs {
+ public:
+  explicit PointConfigs(const SweepSpec& spec);
+  ~PointConfigs();
+  PointConfigs(const PointConfigs&) = delete;
+  PointConfigs& operator=(const PointConfigs&) = delete;
+  std::string yaml(size_t index, const std::string& header) const;
+
+ private:
+  struct Base;
+  const SweepSpec& spec_;
+  std::unique_ptr<Base> base_;
+};
 
 // `yaml_text` (a config: nested mappings of scalars) with the dotted `key` set to
 // `value`, emitted as block YAML. Throws itera::Error if yaml_text is not such a config.

@@ -45,10 +45,31 @@ bool plain_scalar(const YAML::Node& v) { return v.IsScalar() && v.Tag() != "!"; 
 
 std::string where(const std::string& path) { return path.empty() ? "at the top level" : "in '" + path + "'"; }
 
+// The digits of a number after its sign start with a zero followed by another digit
+// ("016", "-007.5"): YAML 1.1 reads 016 as octal 14, YAML 1.2 and this reader as 16.
+bool leading_zero(const std::string& s) {
+  const size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  return s.size() > i + 1 && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9';
+}
+
+// `s` without the leading zeros of its digits ("016" -> "16", "-00.5" -> "-0.5").
+std::string without_leading_zeros(const std::string& s) {
+  const size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+  size_t j = i;
+  while (j + 1 < s.size() && s[j] == '0' && s[j + 1] >= '0' && s[j + 1] <= '9') ++j;
+  return s.substr(0, i) + s.substr(j);
+}
+
 const Field* find(const Fields& fields, const std::string& name) {
   for (const Field& f : fields)
     if (name == f.name) return &f;
   return nullptr;
+}
+
+std::string leading_zero_message(const std::string& path, const std::string& s) {
+  return fmt::format(
+      "{} = {}: a number may not start with a zero (YAML 1.1 reads it as octal, YAML 1.2 as decimal); write {}",
+      path, s, without_leading_zeros(s));
 }
 
 }  // namespace
@@ -156,6 +177,7 @@ int YamlReader::integer(const YAML::Node& key, const YAML::Node& v, const std::s
   const bool whole = plain_scalar(v) && !s.empty() && end == s.data() + s.size();
   if (!whole || (ec != std::errc() && ec != std::errc::result_out_of_range))
     fail(key, fmt::format("{} must be an integer in {}; got {}", path, range, shown(v)));
+  if (leading_zero(s)) fail(key, leading_zero_message(path, s));
   if (ec == std::errc::result_out_of_range || x < lo || x > hi)
     fail(key, fmt::format("{} = {} is out of range; allowed: {}", path, s, range));
   return static_cast<int>(x);
@@ -169,6 +191,7 @@ double YamlReader::number(const YAML::Node& key, const YAML::Node& v, const std:
   const bool whole = plain_scalar(v) && !s.empty() && end == s.data() + s.size();
   if (!whole || ec != std::errc() || !std::isfinite(x))
     fail(key, fmt::format("{} must be a number, allowed: {}; got {}", path, range, shown(v)));
+  if (leading_zero(s)) fail(key, leading_zero_message(path, s));
   if (!allowed(x)) fail(key, fmt::format("{} = {} is out of range; allowed: {}", path, s, range));
   return x;
 }

@@ -88,7 +88,8 @@ class YamlReader {
   // `v` (the value of `key`) must be a mapping, read with fields().
   void mapping(const YAML::Node& key, const YAML::Node& v, const std::string& path, const Fields& fields) const;
 
-  // A plain integer in lo..hi.
+  // A plain integer in lo..hi. Numbers (here and in number()) may not start with a
+  // zero followed by a digit: YAML 1.1 reads 016 as octal, YAML 1.2 as decimal.
   int integer(const YAML::Node& key, const YAML::Node& v, const std::string& path, int lo, int hi) const;
   // A plain finite number for which allowed(x) holds; `range` describes what is allowed.
   double number(const YAML::Node& key, const YAML::Node& v, const std::string& path,

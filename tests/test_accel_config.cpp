@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -290,6 +291,23 @@ TEST(AccelConfigErrors, IntegerKeyGivenFraction) {
   EXPECT_TRUE(has(m, "accel.yaml:2:"));
   EXPECT_TRUE(has(m, "pe.native_bits"));
   EXPECT_TRUE(has(m, "integer"));
+}
+
+// YAML 1.1 reads 016 as octal 14, YAML 1.2 as decimal 16: a leading zero is refused
+// rather than read either way. A zero before the point is fine.
+TEST(AccelConfigErrors, NumbersWithALeadingZeroAreRefused) {
+  for (const auto& [yaml, key, fix] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"array:\n  rows: 016\n", "array.rows", "write 16"},
+           {"array:\n  rows: 00\n", "array.rows", "write 0"},
+           {"clock_mhz: 0100.5\n", "clock_mhz", "write 100.5"},
+           {"memory:\n  simple:\n    latency_ns: -07\n", "memory.simple.latency_ns", "write -7"}}) {
+    SCOPED_TRACE(yaml);
+    const std::string m = load_error(yaml);
+    EXPECT_TRUE(has(m, key)) << m;
+    EXPECT_TRUE(has(m, "may not start with a zero")) << m;
+    EXPECT_TRUE(has(m, fix)) << m;
+  }
+  EXPECT_EQ(parse_accel_config("clock_mhz: 0.5e3\nmemory:\n  simple:\n    latency_ns: 0\n", "a.yaml").clock_mhz, 500);
 }
 
 TEST(AccelConfigErrors, QuotedNumberIsAString) {

@@ -157,16 +157,19 @@ TEST(ReportFields, KeysAreUniqueAndEveryColumnNamesAField) {
   for (const TotalField& f : total_fields()) EXPECT_NO_THROW(format_value(f.get(SimReport{}, SimReport{}), f.format));
 }
 
-TEST(ReportFields, ScaleSimCsvHeadersAreUnchanged) {
+TEST(ReportFields, CsvHeadersAreScaleSimV3sThenItera) {
+  // SCALE-Sim v3's headers (scalesim/simulator.py), then itera's own figures.
   const SimReport empty;
   EXPECT_EQ(compute_report_csv(empty),
-            "LayerID, Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %, Layer Name, "
-            "Kind, Repeat, Compute Cycles, Stall DRAM Cycles, Stall Bank Cycles, Stall Dependency Cycles, MACs, "
-            "Latency us, Bound,\n");
+            "LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, "
+            "Compute Util %, Layer Name, Kind, Repeat, itera Total Cycles, itera Compute Cycles, itera Stall Cycles, "
+            "itera Stall DRAM Cycles, itera Stall Bank Cycles, itera Stall Dependency Cycles, MACs, itera PE Util %, "
+            "itera Mapping Efficiency %, Latency us, Bound,\n");
   EXPECT_EQ(bandwidth_report_csv(empty),
             "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM BW, Avg OFMAP SRAM BW, Avg IFMAP DRAM BW, Avg FILTER DRAM "
-            "BW, Avg OFMAP DRAM BW, Layer Name, DRAM Read Bytes, DRAM Write Bytes, DRAM BW % of Peak, Row Hit "
-            "Rate,\n");
+            "BW, Avg OFMAP DRAM BW, Layer Name, itera Input SRAM Read B/cycle, itera Weight SRAM Read B/cycle, "
+            "itera Output SRAM Write B/cycle, itera Input Fill B/cycle, itera Weight Fill B/cycle, itera Output "
+            "Write-back B/cycle, DRAM Read Bytes, DRAM Write Bytes, itera DRAM BW % of Peak, Row Hit Rate,\n");
 }
 
 double real(const LayerField& f, const LayerReport& l, const SimReport& r) { return std::get<double>(f.get(l, r)); }
@@ -187,18 +190,15 @@ TEST(ReportFields, DerivedLayerFiguresFollowTheirDefinitions) {
   l.dram_write_bytes = 100;      // output drains: OFMAP DRAM
   EXPECT_DOUBLE_EQ(real(layer_field("pe_utilization_percent"), l, r), 20.0);
   EXPECT_DOUBLE_EQ(real(layer_field("mapping_efficiency_percent"), l, r), 75.0);
-  EXPECT_DOUBLE_EQ(real(layer_field("compute_utilization_percent"), l, r), 80.0);  // 20% x 400 / 100
-  EXPECT_DOUBLE_EQ(real(layer_field("latency_us"), l, r), 1.0);                    // 400 x 2.5 ns
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.filter_sram"), l, r), 2.0);
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.ifmap_sram"), l, r), 3.0);
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.ofmap_sram"), l, r), 5.0);
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.filter_dram"), l, r), 0.1);
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.ifmap_dram"), l, r), 0.15);
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.ofmap_dram"), l, r), 0.25);
-  l.pe_utilization = 0.5;  // 200% of the compute cycles: capped
-  EXPECT_DOUBLE_EQ(real(layer_field("compute_utilization_percent"), l, r), 100.0);
+  EXPECT_DOUBLE_EQ(real(layer_field("latency_us"), l, r), 1.0);  // 400 x 2.5 ns
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.weight_sram_read"), l, r), 2.0);
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.input_sram_read"), l, r), 3.0);
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.output_sram_write"), l, r), 5.0);
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.weight_fill"), l, r), 0.1);
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.input_fill"), l, r), 0.15);
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.output_write_back"), l, r), 0.25);
   l.total_cycles = 0;  // no cycles: no bandwidth
-  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.ofmap_dram"), l, r), 0.0);
+  EXPECT_DOUBLE_EQ(real(layer_field("bandwidth.output_write_back"), l, r), 0.0);
   for (const LayerField& f : layer_fields()) {
     if (!f.in_json()) {
       EXPECT_EQ(f.kind, FieldKind::Real) << f.key;

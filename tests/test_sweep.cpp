@@ -3,6 +3,7 @@
 // `itera simulate` runs, the cartesian order written out here, and file bytes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -78,6 +79,14 @@ std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
     rows.push_back(row);
   }
   return rows;
+}
+
+// The first whitespace-separated word of a table row.
+std::string split_ws_first(const std::string& line) {
+  std::istringstream in(line);
+  std::string word;
+  in >> word;
+  return word;
 }
 
 // Column name -> value for each data row.
@@ -217,6 +226,58 @@ TEST(SweepSpec, StructuralErrorsNameFileLineAndKey) {
   }
 }
 
+// Values are compared as the config reads them: one design point is not simulated
+// twice under two spellings.
+TEST(SweepSpec, ValuesEqualAsTheConfigReadsThemAreDuplicates) {
+  struct Case {
+    const char* text;
+    std::vector<std::string> expected;
+  };
+  const Case cases[] = {
+      {"grid:\n  clock_mhz: [100, 100.0, 1e2]\n",
+       {"s.yaml:2:", "grid key 'clock_mhz'", "same value twice", "'100.0' and '100'", "equal numbers"}},
+      {"grid:\n  clock_mhz:\n    - 250\n    - 500\n    - 2.5e2\n",
+       {"s.yaml:5:", "'2.5e2' and '250' (first on line 3)"}},
+      {"grid:\n  memory.ideal: [true, false, True]\n", {"s.yaml:2:", "memory.ideal", "'True' and 'true'"}},
+      {"grid:\n  memory.dram: [hbm2, \"hbm2\"]\n", {"s.yaml:2:", "memory.dram", "'hbm2' twice"}},
+      // A leading zero is refused outright (YAML 1.1 would read 016 as octal 14).
+      {"grid:\n  array.rows: [16, 016]\n",
+       {"s.yaml:2:", "grid key 'array.rows'", "016", "may not start with a zero", "write 16"}},
+  };
+  for (const Case& c : cases) {
+    const std::string message = spec_error(c.text);
+    for (const std::string& e : c.expected) EXPECT_NE(message.find(e), std::string::npos) << c.text << "\n" << message;
+  }
+  // Different numbers are different points, however written.
+  const sweep::SweepSpec spec = sweep::parse_sweep_spec("grid:\n  clock_mhz: [1e2, 100.5, 0.5e3]\n", "s.yaml");
+  EXPECT_EQ(spec.point_count(), 3u);
+}
+
+TEST(SweepSpec, AGridMayHaveAMillionPoints) {
+  const std::string six_keys =
+      "  array.rows: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  array.cols: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+      "  pe.native_bits: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n  buffers.input.kb: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
+      "  buffers.weight.kb: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n";
+  const sweep::SweepSpec spec =
+      sweep::parse_sweep_spec("grid:\n" + six_keys + "  clock_mhz: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n", "s.yaml");
+  EXPECT_EQ(spec.point_count(), sweep::kMaxSweepPoints);
+  EXPECT_EQ(spec.point_count(), 1000000u);
+  EXPECT_EQ(spec.label(999999),
+            "array.rows=10 array.cols=10 pe.native_bits=11 buffers.input.kb=10 buffers.weight.kb=10 clock_mhz=10");
+  const std::string message = spec_error("grid:\n" + six_keys + "  clock_mhz: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n");
+  EXPECT_NE(message.find("s.yaml: the grid (10 x 10 x 10 x 10 x 10 x 11) has more than 1000000 points"),
+            std::string::npos)
+      << message;
+}
+
+TEST(SweepSpec, PointConfigsParseTheBaseOnceAndMatchPointConfigYaml) {
+  const sweep::SweepSpec spec = sweep::parse_sweep_spec(
+      "grid:\n  array.rows: [8, 16, 32]\n  array.dataflow: [ws, os]\n  memory.dram: [hbm2, ddr4-2400]\n", "s.yaml");
+  const sweep::PointConfigs configs(spec);
+  for (size_t i = 0; i < spec.point_count(); ++i)
+    EXPECT_EQ(configs.yaml(i, "# h\n"), sweep::point_config_yaml(spec, i, "# h\n")) << i;
+}
+
 TEST(SweepSpec, CsvFieldsAreQuotedOnlyWhenNeeded) {
   EXPECT_EQ(sweep::csv_field("ws"), "ws");
   EXPECT_EQ(sweep::csv_field("a, b"), "\"a, b\"");
@@ -276,6 +337,30 @@ TEST(SweepReport, ResultsCsvWritesIntegersAsIntegersAndRealsWith6Digits) {
                 "\n"
                 "0,8,ok,5359476,5311728,47748,84934656,0.0619046,5359.48,85183488,82944,62.1464,256,\n"
                 "1,16,error,,,,,,,,,,,\"boom, it failed\"\n");
+}
+
+// The sweep feeds points as they finish, in any order, and keeps only the best few.
+TEST(SweepReport, BestPointsFedInAnyOrderGiveTheSameTable) {
+  const sweep::SweepSpec spec = sweep::parse_sweep_spec("grid:\n  array.rows: [1, 2, 3, 4, 5, 6, 7, 8]\n", "s.yaml");
+  const long long cycles[] = {50, 20, 70, 20, 10, 90, 30, 20};
+  std::vector<sweep::PointResult> results(8);
+  for (size_t i = 0; i < 8; ++i) {
+    results[i].ok = i != 4;  // the fewest cycles, but failed
+    results[i].report.total_cycles = cycles[i];
+    results[i].report.latency_us = static_cast<double>(cycles[i]) / 1000;
+  }
+  const std::string table = sweep::best_points_table(spec, results, 3);
+  sweep::BestPoints best(3);
+  for (size_t i : {7u, 2u, 4u, 0u, 3u, 6u, 1u, 5u}) best.add(i, results[i]);
+  EXPECT_EQ(best.table(spec), table);
+  EXPECT_EQ(best.successful(), 7u);
+  // Ties in cycles go to the lower point: 1, 3 and 7 have 20 cycles.
+  const auto rows = parse_csv(table.substr(table.find('\n') + 1));
+  ASSERT_GE(rows.size(), 4u);
+  EXPECT_NE(table.find("best 3 of 7 successful points"), std::string::npos) << table;
+  std::vector<std::string> order;
+  for (size_t r = 1; r < rows.size(); ++r) order.push_back(split_ws_first(rows[r][0]));
+  EXPECT_EQ(order, (std::vector<std::string>{"1", "3", "7"})) << table;
 }
 
 TEST(SweepReport, AReportWithoutAFigureNamesIt) {
@@ -346,9 +431,12 @@ TEST(SweepCli, ResultsDoNotDependOnTheJobCount) {
   EXPECT_EQ(csv_records(one.csv).size(), 8u);
   EXPECT_NE(one.csv.find(",error,"), std::string::npos);  // the failing rows are compared too
   EXPECT_EQ(one.csv, three.csv);
-  const Sweep zero = sweep(dir, grid, "zero", "--jobs 0");
-  EXPECT_EQ(zero.run.exit_code, 1);
-  EXPECT_NE(zero.run.err.find("--jobs"), std::string::npos) << zero.run.err;
+  for (const std::string jobs : {"0", "257"}) {
+    const Sweep bad = sweep(dir, grid, "bad", "--jobs " + jobs);
+    EXPECT_EQ(bad.run.exit_code, 1);
+    EXPECT_NE(bad.run.err.find("--jobs must be in 1..256 (got " + jobs + ")"), std::string::npos) << bad.run.err;
+    EXPECT_FALSE(exists(dir.file("bad"))) << "nothing may be written";
+  }
 }
 
 std::map<std::string, fs::file_time_type> json_times(const std::string& points) {
@@ -400,6 +488,46 @@ TEST(SweepCli, ResumesAndRecomputesOnlyChangedPoints) {
   EXPECT_EQ(csv_records(retraced.csv)[0].at("macs"), std::to_string(kMacs + 64LL * 256 * 64));
 }
 
+std::vector<std::string> listing(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// What a sweep killed outright (SIGKILL, a power cut) leaves: temp files of writes cut
+// short, an empty stderr file of a point whose worker finished as the sweep died, the
+// config and stderr file of a point whose worker did not finish. A resume removes them.
+TEST(SweepCli, AResumeRemovesWhatAKilledSweepLeft) {
+  TempDir dir;
+  write(dir.file("t.trace"), kTrace);
+  const std::string grid = "trace: t.trace\ngrid:\n  array.dataflow: [ws, os, is]\n";
+  const Sweep first = sweep(dir, grid, "out");
+  ASSERT_EQ(first.run.exit_code, 0) << first.run.err;
+  const std::vector<std::string> clean = listing(dir.file("out/points"));
+  EXPECT_EQ(clean, (std::vector<std::string>{"0000.json", "0000.yaml", "0001.json", "0001.yaml", "0002.json",
+                                             "0002.yaml"}));
+  const std::string report2 = slurp(dir.file("out/points/0002.json"));
+  write(dir.file("out/points/0001.err"), "");
+  write(dir.file("out/points/0002.json.tmp.4242"), "{\"total_cyc");
+  write(dir.file("out/points/0000.yaml.tmp.77"), "# itera sweep");
+  write(dir.file("out/results.csv.tmp.99"), "point,");
+  fs::remove(dir.file("out/points/0002.json"));
+  write(dir.file("out/points/0002.err"), "");
+  write(dir.file("out/points/notes.txt"), "not the sweep's");
+
+  const Sweep resumed = sweep(dir, grid, "out");
+  ASSERT_EQ(resumed.run.exit_code, 0) << resumed.run.err;
+  EXPECT_NE(resumed.run.out.find("1 simulated, 2 reused, 0 failed"), std::string::npos) << resumed.run.out;
+  EXPECT_EQ(resumed.csv, first.csv);
+  std::vector<std::string> expected = clean;
+  expected.push_back("notes.txt");  // files the sweep did not write are left alone
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(listing(dir.file("out/points")), expected);
+  EXPECT_EQ(listing(dir.file("out")), (std::vector<std::string>{"points", "results.csv"}));
+  EXPECT_EQ(slurp(dir.file("out/points/0002.json")), report2);
+}
+
 TEST(SweepCli, BadSweepFilesFailBeforeAnythingRuns) {
   TempDir dir;
   write(dir.file("t.trace"), kTrace);
@@ -425,8 +553,8 @@ TEST(SweepCli, BadSweepFilesFailBeforeAnythingRuns) {
       {"trace: t.trace\ngrid:\n"
        "  array.rows: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  array.cols: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n"
        "  clock_mhz: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n  pe.native_bits: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n"
-       "  buffers.input.kb: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n",
-       {file + ":", "(10 x 10 x 11 x 10 x 10)", "more than 100000 points"}},
+       "  buffers.input.kb: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  buffers.weight.kb: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n",
+       {file + ":", "(10 x 10 x 11 x 10 x 10 x 10)", "more than 1000000 points"}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.text);

@@ -86,17 +86,17 @@ TileWork plan_tile_work(const TileShape& tile, const ArrayDesc& array, const Buf
         else
           f.stream_bytes[buffer_of(o)] = bytes;
       }
-      int64_t stream = f.t;
       for (Buffer b : kBuffers) {
         const BufferConfig& bc = buffer_config(buffers, b);
         f.stream_acc[b] = accesses_for(bc, f.stream_bytes[b]);
-        stream = std::max(stream, port_cycles(bc, f.stream_acc[b]));
+        f.stream_ports = std::max(f.stream_ports, port_cycles(bc, f.stream_acc[b]));
       }
-      f.stream_cycles = stream;
+      f.stream_cycles = std::max(f.t, f.stream_ports);
       if (df.preload) {
         const BufferConfig& bc = buffer_config(buffers, df.stationary_buffer);
         f.preload_acc = accesses_for(bc, f.preload_bytes);
-        f.preload_cycles = std::max<int64_t>(array.rows, port_cycles(bc, f.preload_acc));
+        f.preload_ports = port_cycles(bc, f.preload_acc);
+        f.preload_cycles = std::max<int64_t>(array.rows, f.preload_ports);
       }
       w.classes.push_back(f);
     }
@@ -126,5 +126,14 @@ FoldCycles exposed_preload(const TileWork& w, const FoldClass& first) {
 }
 
 int64_t final_drain(const TileWork& w) { return final_drain_cycles(w.rows, w.cols, w.timing); }
+
+int64_t sram_port_cycles(const TileWork& w, bool pipeline_empty) {
+  const bool classic = w.timing == ArrayTiming::Classic;
+  int64_t cycles = 0;
+  if (pipeline_empty && !classic && !w.classes.empty()) cycles += w.classes.front().preload_ports;
+  for (const FoldClass& f : w.classes)
+    cycles += f.count * (classic ? f.preload_ports + f.stream_ports : std::max(f.preload_ports, f.stream_ports));
+  return cycles;
+}
 
 }  // namespace itera

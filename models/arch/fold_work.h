@@ -40,6 +40,9 @@ struct FoldClass {
   PerBuffer<int64_t> stream_acc, stream_bytes;
   int64_t preload_cycles = 0;  // R (or more, port-limited); 0 without preload
   int64_t stream_cycles = 0;   // T (or more, port-limited)
+  // What the ports alone need: the preload's on the stationary buffer, and the stream's
+  // on its busiest buffer.
+  int64_t preload_ports = 0, stream_ports = 0;
 };
 
 struct TileWork {
@@ -76,5 +79,11 @@ FoldCycles fold_cycles(const TileWork& w, const FoldClass& f);
 FoldCycles exposed_preload(const TileWork& w, const FoldClass& first);
 // The final drain of an op with overlapped timing: R + C - 2.
 int64_t final_drain(const TileWork& w);
+// The cycles the SRAM ports alone need for the tile's accesses, as if the array computed
+// in no time: each buffer moves banks x ports words per cycle, the buffers in parallel;
+// a fold's preload and stream follow each other with classic timing and overlap with
+// overlapped timing, where `pipeline_empty` adds the exposed first preload (the array
+// starts the tile with its pipeline empty, as at an op's start or after a wait).
+int64_t sram_port_cycles(const TileWork& w, bool pipeline_empty);
 
 }  // namespace itera

@@ -364,10 +364,10 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   // ---- latency: each distinct (trace, config) once --------------------------------------
   const ResultCache sim_cache(o.out_dir, "simulation");
   std::map<size_t, std::string> configs;
+  const sweep::PointConfigs point_configs(spec.hardware);
   for (size_t p : mine) {
     const size_t h = p % hw_points;
-    if (!configs.count(h))
-      configs[h] = spec.hardware.grid.empty() ? spec.hardware.base_yaml : sweep::point_config_yaml(spec.hardware, h, "");
+    if (!configs.count(h)) configs[h] = spec.hardware.grid.empty() ? spec.hardware.base_yaml : point_configs.yaml(h, "");
   }
   auto sim_key = [&](size_t p) {
     return stable_hash("itera-dse simulation 1 fast\n" + traces[p / hw_points] + "\n--\n" + configs[p % hw_points]);
