@@ -14,20 +14,13 @@ namespace {
 
 const DocumentKind kPresetFile{"a DRAM preset file", "the file has no settings"};
 
-// "configs/dram/hbm2.yaml" -> "hbm2".
-std::string stem(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.size() > 5 && ends_with(name, ".yaml")) name.resize(name.size() - 5);
-  return name;
-}
 
 // Checks across the fields of a preset read from `path`; each names the key it reports
 // (`line`: the line of each key).
 void check_preset(const DramTiming& t, const std::string& path, const YamlReader& r,
                   std::map<std::string, int>& line) {
-  if (t.name != stem(path))
-    r.fail(line["name"], fmt::format("name = '{}' must be the file's name without .yaml ('{}')", t.name, stem(path)));
+  if (t.name != yaml_file_stem(path))
+    r.fail(line["name"], fmt::format("name = '{}' must be the file's name without .yaml ('{}')", t.name, yaml_file_stem(path)));
   if (t.name == "simple") r.fail(line["name"], "name = 'simple' is taken: memory.dram: simple is the simple memory");
   if (t.bus_bits % 8 != 0)
     r.fail(line["bus_bits"], fmt::format("bus_bits = {} is not a whole number of bytes (a multiple of 8)", t.bus_bits));

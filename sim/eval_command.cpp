@@ -16,6 +16,7 @@
 #include "act_weighting.h"
 #include "calibration.h"
 #include "eval.h"
+#include "eval_inputs.h"
 #include "llama2c.h"
 #include "llama_hf.h"
 #include "llama_model.h"
@@ -69,16 +70,6 @@ int run_eval(const std::vector<std::string>& args) {
     throw Error(fmt::format("--window {} is longer than the model's sequence length {}", opt.window,
                             base.config().seq_len));
   const Tokenizer tok = Tokenizer::load(tokenizer_path, base.config().vocab_size);
-  auto tokenize = [&](const std::string& path) {
-    const std::string text = read_file(path);
-    if (text.empty()) throw Error(fmt::format("text file '{}' is empty", path));
-    try {
-      return tok.encode(prepare_eval_text(text, keep_newlines), false, false);
-    } catch (const Error& e) {
-      throw Error(fmt::format("text file '{}': {}", path, e.what()));
-    }
-  };
-  std::vector<int> tokens = tokenize(text_path);
   const WeightingKind weighting = parse_weighting(act_aware);
   if (weighting != WeightingKind::None && calib_path.empty())
     throw Error("--act-aware " + act_aware + " needs calibration text: give --calib-text FILE");
@@ -86,23 +77,11 @@ int run_eval(const std::vector<std::string>& args) {
   if (calib_path.empty() && !vm["calib-tokens"].defaulted())
     throw Error("--calib-tokens needs --calib-text");
 
-  // Calibration activations, kept apart from the evaluated tokens.
-  std::map<std::string, InputGram> grams;
-  int64_t calib_used = 0;
-  if (!calib_path.empty()) {
-    const bool calib_is_text = same_file(calib_path, text_path);  // by device and inode
-    std::vector<int> calib = calib_is_text ? tokens : tokenize(calib_path);
-    if (calib_is_text) {
-      if (tokens.size() < static_cast<size_t>(calib_tokens) + static_cast<size_t>(opt.max_tokens))
-        throw Error(fmt::format("'{}' has {} tokens: too few to hold {} calibration tokens after {} evaluated ones; "
-                                "lower --calib-tokens or --max-tokens, or give a separate --calib-text",
-                                text_path, tokens.size(), calib_tokens, opt.max_tokens));
-      calib.assign(tokens.end() - calib_tokens, tokens.end());
-      tokens.resize(tokens.size() - static_cast<size_t>(calib_tokens));
-    }
-    calib_used = std::min<int64_t>(calib_tokens, static_cast<int64_t>(calib.size()));
-    grams = collect_input_grams(base, calib, opt.window, calib_tokens);
-  }
+  const EvalInputs in = load_eval_inputs(base, tok, text_path, keep_newlines, calib_path, calib_tokens,
+                                         opt.max_tokens, opt.window);
+  const std::vector<int>& tokens = in.tokens;
+  const std::map<std::string, InputGram>& grams = in.grams;
+  const int64_t calib_used = in.calib_used;
 
   LlamaModel quant = base;
   const ResolvedDecomposition d = resolve_decomposition(dec, seed);

@@ -12,20 +12,12 @@ namespace {
 
 const DocumentKind kDeviceFile{"an FPGA device file", "the file has no settings"};
 
-// "configs/fpga/zcu104.yaml" -> "zcu104".
-std::string stem(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.size() > 5 && ends_with(name, ".yaml")) name.resize(name.size() - 5);
-  return name;
-}
-
 }  // namespace
 
 FpgaDevice parse_fpga_device(const std::string& text, const std::string& path) {
   const YamlReader r(path, YamlReader::Keys::Required);
   FpgaDevice d;
-  d.name = stem(path);
+  d.name = yaml_file_stem(path);
   const auto count = [&r](int64_t& out, int lo, int hi) {
     return [&out, &r, lo, hi](auto& k, auto& v, auto& p) { out = r.integer(k, v, p, lo, hi); };
   };

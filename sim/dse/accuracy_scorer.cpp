@@ -7,6 +7,7 @@
 #include "decompose.h"
 #include "decomposition_options.h"
 #include "error.h"
+#include "eval_inputs.h"
 #include "file_io.h"
 #include "llama_hf.h"
 #include "method.h"
@@ -23,34 +24,15 @@ class ModelScorer final : public AccuracyScorer {
     if (spec.window > base_.config().seq_len)
       throw Error(fmt::format("accuracy.window {} is longer than the model's sequence length {}", spec.window,
                               base_.config().seq_len));
-    const Tokenizer tok = Tokenizer::load(spec.tokenizer, base_.config().vocab_size);
-    auto tokenize = [&](const std::string& path) {
-      const std::string text = read_file(path);
-      if (text.empty()) throw Error(fmt::format("text file '{}' is empty", path));
-      try {
-        return tok.encode(prepare_eval_text(text, false), false, false);
-      } catch (const Error& e) {
-        throw Error(fmt::format("text file '{}': {}", path, e.what()));
-      }
-    };
-    tokens_ = tokenize(spec.text);
     weighting_ = parse_weighting(spec.act_aware);
     if (weighting_ != WeightingKind::None && spec.calib_text.empty())
       throw Error("accuracy.act_aware " + spec.act_aware + " needs accuracy.calib_text");
-    if (!spec.calib_text.empty()) {
-      // As `itera eval`: calibration text that is the evaluated text gives its last
-      // calib_tokens tokens, and evaluation stays before them.
-      const bool calib_is_text = same_file(spec.calib_text, spec.text);
-      std::vector<int> calib = calib_is_text ? tokens_ : tokenize(spec.calib_text);
-      if (calib_is_text) {
-        if (tokens_.size() < static_cast<size_t>(spec.calib_tokens) + static_cast<size_t>(spec.tokens))
-          throw Error(fmt::format("'{}' has {} tokens: too few to hold {} calibration tokens after {} evaluated ones",
-                                  spec.text, tokens_.size(), spec.calib_tokens, spec.tokens));
-        calib.assign(tokens_.end() - spec.calib_tokens, tokens_.end());
-        tokens_.resize(tokens_.size() - static_cast<size_t>(spec.calib_tokens));
-      }
-      grams_ = collect_input_grams(base_, calib, spec.window, spec.calib_tokens);
-    }
+    const Tokenizer tok = Tokenizer::load(spec.tokenizer, base_.config().vocab_size);
+    // As `itera eval` reads them (eval_inputs.h).
+    cli::EvalInputs in = cli::load_eval_inputs(base_, tok, spec.text, false, spec.calib_text, spec.calib_tokens,
+                                               spec.tokens, spec.window);
+    tokens_ = std::move(in.tokens);
+    grams_ = std::move(in.grams);
   }
 
   AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>* saved) const override {

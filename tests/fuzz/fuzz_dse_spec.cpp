@@ -4,81 +4,24 @@
 // are not tried (the base file read stays in that directory). An accepted spec must
 // name exactly one source, a metric its source can give, non-empty decomposition
 // grids whose methods and forms enumerate, and a hardware point whose config is valid.
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <vector>
 
-// yaml-cpp 0.7's inline accessors trip GCC 12's dangling-pointer analysis (see
-// sim/accel_config_reader.cpp).
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
-#include <yaml-cpp/yaml.h>
-
 #include "accel_config_reader.h"
-#include "design_space.h"
-#include "dse_spec.h"
+#include "fuzz_base_dir.h"
 #include "fuzz_support.h"
 #include "targets.h"
-#include "yaml_reader.h"
+#include "design_space.h"
+#include "dse_spec.h"
 
 namespace itera::fuzz {
 
-namespace {
-
-namespace fs = std::filesystem;
-
-class SpecDir {
- public:
-  SpecDir() {
-    dir_ = fs::temp_directory_path() / ("itera-fuzz-dse-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-    std::ofstream(dir_ / "base.yaml", std::ios::binary) << default_accel_config_yaml();
-  }
-  ~SpecDir() {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  SpecDir(const SpecDir&) = delete;
-  SpecDir& operator=(const SpecDir&) = delete;
-  std::string spec_file() const { return (dir_ / "spec.yaml").string(); }
-
- private:
-  fs::path dir_;
-};
-
-// True when a top-level 'hardware' mapping has a 'base' naming a path with a '/'.
-bool base_leaves_dir(const std::string& text) {
-  std::vector<YAML::Node> docs;
-  try {
-    docs = load_yaml_documents(text);
-  } catch (const YAML::Exception&) {
-    return false;  // parse_dse_spec reports the syntax error
-  }
-  for (const YAML::Node& doc : docs) {
-    if (!doc.IsMap()) continue;
-    for (const auto& top : doc) {
-      if (!top.first.IsScalar() || top.first.Scalar() != "hardware" || !top.second.IsMap()) continue;
-      for (const auto& entry : top.second)
-        if (entry.first.IsScalar() && entry.first.Scalar() == "base" && entry.second.IsScalar() &&
-            entry.second.Scalar().find('/') != std::string::npos)
-          return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 int dse_spec(const uint8_t* data, size_t size) {
   const std::string text = bytes_of(data, size);
-  if (base_leaves_dir(text)) return -1;
-  static const SpecDir dir;
+  if (base_leaves_dir(text, {"hardware", "base"})) return -1;
+  static const BaseConfigDir dir("dse");
   static const std::vector<std::string> devices = {"kv260", "zcu104"};
   const std::optional<dse::DseSpec> spec =
-      accepted([&] { return dse::parse_dse_spec(text, dir.spec_file(), devices); });
+      accepted([&] { return dse::parse_dse_spec(text, dir.file("spec.yaml"), devices); });
   if (!spec) return 0;
   FUZZ_CHECK(spec->model.empty() != spec->shape.empty(), "accepted a spec without exactly one source");
   FUZZ_CHECK(spec->proxy() == (spec->metric == dse::AccuracyMetric::WeightError),

@@ -31,4 +31,11 @@ std::vector<std::string> split_ws(const std::string& s) {
   return out;
 }
 
+std::string yaml_file_stem(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.size() > 5 && ends_with(name, ".yaml")) name.resize(name.size() - 5);
+  return name;
+}
+
 }  // namespace itera

@@ -26,4 +26,8 @@ std::string csv_field(const std::string& s);
 // The maximal runs of non-space characters of `s`, in order.
 std::vector<std::string> split_ws(const std::string& s);
 
+// A preset file's name: the path's last component without ".yaml"
+// ("configs/dram/hbm2.yaml" -> "hbm2").
+std::string yaml_file_stem(const std::string& path);
+
 }  // namespace itera
