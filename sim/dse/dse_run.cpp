@@ -19,6 +19,7 @@
 #include "llama_hf.h"
 #include "pareto.h"
 #include "progress_line.h"
+#include "report_fields.h"
 #include "result_cache.h"
 #include "rng.h"
 #include "sim_report.h"
@@ -151,6 +152,15 @@ SimFigures sim_from_json(const json& j, const std::string& where) {
     throw Error(fmt::format("cached simulation '{}': {}; delete it to recompute", where, e.what()));
   }
   return {r.total_cycles, r.dram_read_bytes, r.latency_us, r.pe_utilization};
+}
+
+// The simulate report's keys: a cached report of another schema (an older build) is
+// not reused. A rebuilt simulator with the same keys is not detected: use a fresh --out.
+std::string report_schema() {
+  std::string keys;
+  for (const LayerField& f : layer_fields()) keys += std::string(f.key) + ",";
+  for (const TotalField& f : total_fields()) keys += std::string(f.key) + ",";
+  return key_text(stable_hash(keys));
 }
 
 // Runs `count` tasks in forked workers with a progress line; throws naming the first
@@ -369,8 +379,10 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
     const size_t h = p % hw_points;
     if (!configs.count(h)) configs[h] = spec.hardware.grid.empty() ? spec.hardware.base_yaml : point_configs.yaml(h, "");
   }
+  const std::string schema = report_schema();
   auto sim_key = [&](size_t p) {
-    return stable_hash("itera-dse simulation 1 fast\n" + traces[p / hw_points] + "\n--\n" + configs[p % hw_points]);
+    return stable_hash("itera-dse simulation 1 fast\n" + schema + "\n" + traces[p / hw_points] + "\n--\n" +
+                       configs[p % hw_points]);
   };
   std::vector<size_t> to_simulate;  // a point standing for each missing (trace, config)
   std::set<uint64_t> queued;
