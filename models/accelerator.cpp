@@ -7,7 +7,8 @@
 #include <fmt/format.h>
 #include <systemc>
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/asan_interface.h>
+#include <pthread.h>
+#include <sanitizer/common_interface_defs.h>
 #endif
 
 #include "dram_layout.h"
@@ -23,16 +24,22 @@ namespace {
 bool g_elaborated = false;
 
 // AddressSanitizer builds only: SystemC switches its threads' stacks without telling the
-// sanitizer, which can leave stale "out of scope" marks on the part of the main stack
-// below the kernel's frames. A later exception (a noreturn call) then trips on them with
-// a false stack-use-after-scope report. The region below the current frame is unused
-// stack, so clearing its marks hides nothing real.
-void clear_stale_stack_poison() {
+// sanitizer, which can leave it believing the main thread still runs on a SystemC
+// thread's stack after the kernel returns; a later exception (a noreturn call) then
+// gets a false stack-use-after-scope report (google/sanitizers#189). This tells it the
+// main thread's own stack bounds again, as a fiber switch to that stack would.
+void restore_main_stack_bounds() {
 #if defined(__SANITIZE_ADDRESS__)
-  constexpr size_t kBelow = 256 * 1024;  // well inside the main thread's stack
-  volatile char here = 0;
-  char* top = const_cast<char*>(&here);
-  __asan_unpoison_memory_region(top - kBelow, kBelow);
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* addr = nullptr;
+  size_t size = 0;
+  const bool ok = pthread_attr_getstack(&attr, &addr, &size) == 0;
+  pthread_attr_destroy(&attr);
+  if (!ok) return;
+  void* fake_stack = nullptr;
+  __sanitizer_start_switch_fiber(&fake_stack, addr, size);
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
 }
 
@@ -81,7 +88,7 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
 
   const auto t0 = std::chrono::steady_clock::now();
   run_kernel(top.clocking(), layout.tasks, progress, options.progress);
-  clear_stale_stack_poison();
+  restore_main_stack_bounds();
   const auto t1 = std::chrono::steady_clock::now();
 
   if (top.failure().failed()) throw SimulationAborted(top.failure().message);
