@@ -51,5 +51,15 @@ print(f"reports: {out}/sim-*.json, {out}/sim-*/COMPUTE_REPORT.csv, BANDWIDTH_REP
 PY
 
 echo
-run "$itera" dse --spec configs/dse-default.yaml --out "$out/dse-default" --jobs "$(nproc)"
-scripts/plot_dse.py "$out/dse-default"
+# The DSE needs the shared models: ../shared/data beside the project, or $ITERA_DATA_DIR
+# (the spec's paths are rewritten to it).
+data="${ITERA_DATA_DIR:-$PWD/../shared/data}"
+if [ -f "$data/models/stories260K.bin" ]; then
+  data="$(cd "$data" && pwd)"
+  sed "s|\.\./\.\./shared/data|$data|g" configs/dse-default.yaml >"$out/dse-default.yaml"
+  run "$itera" dse --spec "$out/dse-default.yaml" --out "$out/dse-default" --jobs "$(nproc)"
+  scripts/plot_dse.py "$out/dse-default"
+else
+  echo "run-default: skipping the co-design exploration (configs/dse-default.yaml): the shared models are" \
+    "not in '$data'; put ../shared/data beside the project or set ITERA_DATA_DIR"
+fi
