@@ -3,7 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <set>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -52,19 +52,14 @@ const char* name_of(const std::vector<Named<E>>& table, E value) {
   return "?";
 }
 
-// Where a key was given, for checks across keys.
+// Where each key was given (its key node by dotted path), for checks across keys.
 struct Seen {
-  std::set<std::string> keys;
-  std::vector<std::pair<std::string, YAML::Node>> nodes;
-  void add(const std::string& path, const YAML::Node& key) {
-    keys.insert(path);
-    nodes.emplace_back(path, key);
-  }
-  bool has(const std::string& path) const { return keys.count(path) > 0; }
+  std::map<std::string, YAML::Node> nodes;
+  void add(const std::string& path, const YAML::Node& key) { nodes.emplace(path, key); }
+  bool has(const std::string& path) const { return nodes.count(path) > 0; }
   YAML::Node at(const std::string& path) const {
-    for (const auto& [p, n] : nodes)
-      if (p == path) return n;
-    return YAML::Node();
+    const auto it = nodes.find(path);
+    return it == nodes.end() ? YAML::Node() : it->second;
   }
 };
 
