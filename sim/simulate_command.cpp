@@ -21,6 +21,7 @@
 #include "functional_check.h"
 #include "options_util.h"
 #include "sim_report.h"
+#include "status_line.h"
 #include "trace.h"
 #include "workload_file.h"
 
@@ -51,40 +52,23 @@ std::string grouped(int64_t v) {
 // The progress display on standard error (never standard output, never a report). On
 // a terminal it is one line redrawn in place and erased at the end; elsewhere (with
 // --progress) one line per update.
+// simulate's progress, on a status line.
 class ProgressLine {
  public:
-  explicit ProgressLine(bool terminal) : terminal_(terminal) {}
-  ~ProgressLine() { erase(); }
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
+  explicit ProgressLine(bool terminal) : status_(terminal) {}
 
   void show(const hw::SimProgress& p) {
     const std::string op = p.current_op < 0 ? fmt::format("all {} ops done", p.ops)
                                             : fmt::format("op {}/{} ({})", p.current_op + 1, p.ops, p.current_name);
     const double percent = p.tiles > 0 ? 100.0 * static_cast<double>(p.tiles_done) / static_cast<double>(p.tiles) : 0;
-    const std::string line =
-        fmt::format("itera simulate: progress: cycle {}, {}, tiles {}/{} ({:.1f}%), {:.1f} s elapsed", grouped(p.cycle),
-                    op, grouped(p.tiles_done), grouped(p.tiles), percent, p.elapsed_seconds);
-    if (terminal_) {
-      std::fprintf(stderr, "\r%s\x1b[K", line.c_str());
-      shown_ = true;
-    } else {
-      std::fprintf(stderr, "%s\n", line.c_str());
-    }
-    std::fflush(stderr);
+    status_.show(fmt::format("itera simulate: progress: cycle {}, {}, tiles {}/{} ({:.1f}%), {:.1f} s elapsed",
+                             grouped(p.cycle), op, grouped(p.tiles_done), grouped(p.tiles), percent,
+                             p.elapsed_seconds));
   }
-
-  // Clears the line from a terminal, so that what follows starts on a clean line.
-  void erase() {
-    if (!shown_) return;
-    std::fputs("\r\x1b[K", stderr);
-    std::fflush(stderr);
-    shown_ = false;
-  }
+  void erase() { status_.erase(); }
 
  private:
-  bool terminal_;
-  bool shown_ = false;
+  StatusLine status_;
 };
 
 // Output files are written only after the simulation; a bad location is caught before it.

@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <cstdio>
-
 #include <fmt/format.h>
 
 namespace itera::dse {
@@ -20,8 +18,12 @@ std::string duration_text(double s) {
 }  // namespace
 
 ProgressLine::ProgressLine(std::string what, size_t total, bool enabled)
-    : what_(std::move(what)), total_(total), enabled_(enabled && total > 0), tty_(::isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : what_(std::move(what)),
+      total_(total),
+      enabled_(enabled && total > 0),
+      status_(::isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
 ProgressLine::~ProgressLine() { finish(); }
 
@@ -30,7 +32,7 @@ void ProgressLine::advance(size_t n) {
   if (!enabled_) return;
   const auto now = std::chrono::steady_clock::now();
   const double since = std::chrono::duration<double>(now - last_draw_).count();
-  if (since >= (tty_ ? 0.2 : 10.0)) draw(false);
+  if (since >= (status_.terminal() ? 0.2 : 10.0)) draw(false);
 }
 
 void ProgressLine::finish() {
@@ -48,11 +50,10 @@ void ProgressLine::draw(bool last) {
   if (!last && rate > 0 && done_ < total_)
     text += ", ETA " + duration_text(static_cast<double>(total_ - done_) / rate);
   if (last) text += fmt::format(" in {}", duration_text(elapsed));
-  if (tty_)
-    std::fprintf(stderr, "\r\033[K%s%s", text.c_str(), last ? "\n" : "");
+  if (last)
+    status_.keep(text);
   else
-    std::fprintf(stderr, "%s\n", text.c_str());
-  std::fflush(stderr);
+    status_.show(text);
 }
 
 }  // namespace itera::dse

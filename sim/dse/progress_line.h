@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string>
 
+#include "status_line.h"
+
 namespace itera::dse {
 
 class ProgressLine {
@@ -23,7 +25,8 @@ class ProgressLine {
   void draw(bool last);
   std::string what_;
   size_t total_, done_ = 0;
-  bool enabled_, tty_, finished_ = false;
+  bool enabled_, finished_ = false;
+  StatusLine status_;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
