@@ -15,12 +15,12 @@
 #include "error.h"
 #include "file_io.h"
 #include "fpga_device_files.h"
-#include "fork_pool.h"
 #include "llama_hf.h"
 #include "pareto.h"
-#include "progress_line.h"
 #include "report_fields.h"
 #include "result_cache.h"
+#include "simulation_stage.h"
+#include "worker_tasks.h"
 #include "rng.h"
 #include "sim_report.h"
 #include "stable_hash.h"
@@ -152,37 +152,6 @@ SimFigures sim_from_json(const json& j, const std::string& where) {
     throw Error(fmt::format("cached simulation '{}': {}; delete it to recompute", where, e.what()));
   }
   return {r.total_cycles, r.dram_read_bytes, r.latency_us, r.pe_utilization};
-}
-
-// The simulate report's keys: a cached report of another schema (an older build) is
-// not reused. A rebuilt simulator with the same keys is not detected: use a fresh --out.
-std::string report_schema() {
-  std::string keys;
-  for (const LayerField& f : layer_fields()) keys += std::string(f.key) + ",";
-  for (const TotalField& f : total_fields()) keys += std::string(f.key) + ",";
-  return key_text(stable_hash(keys));
-}
-
-// Runs `count` tasks in forked workers with a progress line; throws naming the first
-// failures (after every task ended).
-void run_workers(const std::string& what, size_t count, const DseOptions& o, const std::function<void(size_t)>& task,
-                 const std::function<std::string(size_t)>& name) {
-  if (count == 0) return;
-  ProgressLine progress(what, count, o.progress);
-  std::vector<std::string> failures;
-  run_forked(count, o.jobs, task, [&](size_t i, const TaskOutcome& r) {
-    progress.advance();
-    if (!r.ok) failures.push_back(fmt::format("{}: {}", name(i), r.error));
-  });
-  progress.finish();
-  if (!failures.empty()) {
-    std::sort(failures.begin(), failures.end());
-    std::string text;
-    for (size_t i = 0; i < failures.size() && i < 5; ++i) text += "\n  " + failures[i];
-    if (failures.size() > 5) text += fmt::format("\n  ... and {} more", failures.size() - 5);
-    throw Error(fmt::format("{} of {} {} failed (finished ones are kept; rerun to retry):{}", failures.size(), count,
-                            what, text));
-  }
 }
 
 // Faster, then more accurate, then the lower point number.
@@ -339,7 +308,7 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
       m.threads = 1;
       scorer = make_model_scorer(m);
     }
-    run_workers(
+    run_worker_tasks(
         "accuracy", missing.size(), o,
         [&](size_t i) {
           const size_t d = missing[i];
@@ -372,45 +341,20 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   }
 
   // ---- latency: each distinct (trace, config) once --------------------------------------
-  const ResultCache sim_cache(o.out_dir, "simulation");
+  const SimulationStage sims(o.out_dir);
   std::map<size_t, std::string> configs;
   const sweep::PointConfigs point_configs(spec.hardware);
   for (size_t p : mine) {
     const size_t h = p % hw_points;
     if (!configs.count(h)) configs[h] = spec.hardware.grid.empty() ? spec.hardware.base_yaml : point_configs.yaml(h, "");
   }
-  const std::string schema = report_schema();
-  auto sim_key = [&](size_t p) {
-    return stable_hash("itera-dse simulation 1 fast\n" + schema + "\n" + traces[p / hw_points] + "\n--\n" +
-                       configs[p % hw_points]);
-  };
-  std::vector<size_t> to_simulate;  // a point standing for each missing (trace, config)
-  std::set<uint64_t> queued;
-  for (size_t p : mine) {
-    const uint64_t key = sim_key(p);
-    if (!sim_cache.has(key) && queued.insert(key).second) to_simulate.push_back(p);
-  }
-  if (!to_simulate.empty()) {
-    if (!o.compute)
-      throw Error(fmt::format("{} simulation(s) have no result (e.g. point {}); was every shard run to the end?",
-                              to_simulate.size(), to_simulate[0]));
-    run_workers(
-        "simulations", to_simulate.size(), o,
-        [&](size_t i) {
-          const size_t p = to_simulate[i];
-          const Trace trace = parse_trace(traces[p / hw_points], fmt::format("<trace of design {}>", p / hw_points));
-          const AccelConfig config =
-              parse_accel_config(configs[p % hw_points], fmt::format("<hardware point {}>", p % hw_points));
-          hw::SimOptions so;
-          so.fidelity = hw::Fidelity::Fast;
-          const hw::SimRun run = hw::simulate_trace(trace, config, so);
-          sim_cache.store(sim_key(p), sim_json(build_sim_report(trace, config, run, hw::Fidelity::Fast)));
-        },
-        [&](size_t i) {
-          const size_t p = to_simulate[i];
-          return fmt::format("point {} ({} on hardware point {})", p, space.designs[p / hw_points].label(),
-                             p % hw_points);
-        });
+  {
+    std::vector<SimJob> jobs;
+    for (size_t p : mine)
+      jobs.push_back({&traces[p / hw_points], &configs[p % hw_points],
+                      fmt::format("point {} ({} on hardware point {})", p, space.designs[p / hw_points].label(),
+                                  p % hw_points)});
+    sims.run(jobs, o);
   }
 
   // ---- the records -------------------------------------------------------------------------
@@ -425,8 +369,7 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
     r.design = p / hw_points;
     r.hardware = p % hw_points;
     r.accuracy = accuracy.at(r.design);
-    const uint64_t key = sim_key(p);
-    r.sim = sim_from_json(sim_cache.load(key), sim_cache.path(key));
+    r.sim = sim_from_json(sims.report(traces[r.design], configs[r.hardware]), sims.path(traces[r.design], configs[r.hardware]));
     const AccelConfig& config = parsed_configs.at(r.hardware);
     const UnitPrecisions pairs = trace_precisions(parsed_traces.at(r.design), unit_arrays(config));
     r.resources = (device ? estimate_resources(config, pairs, *device) : estimate_resources(config, pairs, EstimateOptions{})).total;
@@ -455,8 +398,9 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   for (long i : {result.headline.baseline, result.headline.best, result.headline.best_low_rank}) {
     if (i < 0) continue;
     const PointRecord& p = result.points[static_cast<size_t>(i)];
-    const uint64_t key = sim_key(p.point);
-    result.layers[p.point] = layer_latency(sim_cache.load(key), sim_cache.path(key));
+    const std::string& t = traces[p.design];
+    const std::string& c = configs[p.hardware];
+    result.layers[p.point] = layer_latency(sims.report(t, c), sims.path(t, c));
   }
   return result;
 }

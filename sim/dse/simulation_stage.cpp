@@ -1,0 +1,67 @@
+#include "simulation_stage.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "accel_config_reader.h"
+#include "accelerator.h"
+#include "dse_run.h"
+#include "error.h"
+#include "report_fields.h"
+#include "sim_report.h"
+#include "stable_hash.h"
+#include "trace.h"
+#include "worker_tasks.h"
+
+namespace itera::dse {
+
+namespace {
+
+// The simulate report's keys: a cached report of another schema (an older build) is
+// not reused. A rebuilt simulator with the same keys is not detected: use a fresh --out.
+std::string report_schema() {
+  std::string keys;
+  for (const LayerField& f : layer_fields()) keys += std::string(f.key) + ",";
+  for (const TotalField& f : total_fields()) keys += std::string(f.key) + ",";
+  return key_text(stable_hash(keys));
+}
+
+}  // namespace
+
+SimulationStage::SimulationStage(const std::string& out_dir) : cache_(out_dir, "simulation"), schema_(report_schema()) {}
+
+uint64_t SimulationStage::key(const std::string& trace, const std::string& config) const {
+  return stable_hash("itera-dse simulation 1 fast\n" + schema_ + "\n" + trace + "\n--\n" + config);
+}
+
+void SimulationStage::run(const std::vector<SimJob>& jobs, const DseOptions& o, const std::string& what) const {
+  std::vector<size_t> todo;  // a job standing for each missing pair
+  std::set<uint64_t> queued;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const uint64_t k = key(*jobs[i].trace, *jobs[i].config);
+    if (!cache_.has(k) && queued.insert(k).second) todo.push_back(i);
+  }
+  if (todo.empty()) return;
+  if (!o.compute)
+    throw Error(fmt::format("{} simulation(s) have no result (e.g. {}); was every shard run to the end?", todo.size(),
+                            jobs[todo[0]].name));
+  run_worker_tasks(
+      what, todo.size(), o,
+      [&](size_t i) {
+        const SimJob& job = jobs[todo[i]];
+        const Trace trace = parse_trace(*job.trace, fmt::format("<trace of {}>", job.name));
+        const AccelConfig config = parse_accel_config(*job.config, fmt::format("<config of {}>", job.name));
+        hw::SimOptions so;
+        so.fidelity = hw::Fidelity::Fast;
+        const hw::SimRun run = hw::simulate_trace(trace, config, so);
+        cache_.store(key(*job.trace, *job.config), sim_json(build_sim_report(trace, config, run, hw::Fidelity::Fast)));
+      },
+      [&](size_t i) { return jobs[todo[i]].name; });
+}
+
+nlohmann::json SimulationStage::report(const std::string& trace, const std::string& config) const {
+  return cache_.load(key(trace, config));
+}
+
+}  // namespace itera::dse
