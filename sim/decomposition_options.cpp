@@ -59,6 +59,13 @@ ResolvedDecomposition resolve_decomposition(const DecompositionArgs& a, uint64_t
   return r;
 }
 
+LayerRecipe ResolvedDecomposition::recipe_for(const std::string& layer) const {
+  LayerRecipe r{method.get(), options};
+  r.options.rank = ranks.rank_for(layer);
+  if (per_layer) per_layer(layer, r);
+  return r;
+}
+
 std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedDecomposition& d, bool include_head,
                                               const std::map<std::string, InputGram>* grams, WeightingKind weighting,
                                               std::vector<SavedLayer>* saved) {
@@ -70,14 +77,16 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
     throw Error(fmt::format("method '{}' has no activation-aware variant; --act-aware works with svd, lorc and itera",
                             d.method->name()));
   for (const auto& l : layers) {
-    MethodOptions o = d.options;
-    o.rank = d.ranks.rank_for(l.name);
-    validate_layer_options(l.name, static_cast<int>(l.w.rows()), static_cast<int>(l.w.cols()), *d.method, o);
+    const LayerRecipe rc = d.recipe_for(l.name);
+    if (rc.method)
+      validate_layer_options(l.name, static_cast<int>(l.w.rows()), static_cast<int>(l.w.cols()), *rc.method,
+                             rc.options);
   }
   std::vector<AppliedLayer> out;
   for (const auto& l : layers) {
-    MethodOptions o = d.options;
-    o.rank = d.ranks.rank_for(l.name);
+    LayerRecipe rc = d.recipe_for(l.name);
+    if (!rc.method) continue;
+    MethodOptions& o = rc.options;
     const InputGram* g = nullptr;
     if (grams) {
       auto it = grams->find(l.name);
@@ -87,7 +96,7 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
     const ActWeighting wt = g ? make_weighting(weighting, g->gram, g->count) : ActWeighting{};
     o.weighting = &wt;
     // The same per-layer path as `itera decompose` (per-name seed, validation), without the bound.
-    const LayerResult r = decompose_layer(l.name, l.w, 1, *d.method, o, BoundMode::Off);
+    const LayerResult r = decompose_layer(l.name, l.w, 1, *rc.method, o, BoundMode::Off);
     const Matrix w_hat = r.layer.reconstruct();
     AppliedLayer a;
     a.name = l.name;

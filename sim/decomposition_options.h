@@ -1,6 +1,7 @@
 #pragma once
 // The decomposition options shared by `itera decompose`, `itera generate` (and later
 // `trace`/`eval`): one definition, so every command spells and defaults them alike.
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -35,10 +36,23 @@ struct DecompositionArgs {
   void add_to(po::options_description& desc, const std::string& default_method);
 };
 
+// How one layer is compressed: a method and its options (rank included); a null method
+// leaves the layer as it is (full precision).
+struct LayerRecipe {
+  const Method* method = nullptr;
+  MethodOptions options;
+};
+
 struct ResolvedDecomposition {
   std::unique_ptr<Method> method;
   MethodOptions options;  // rank is per layer: use ranks.rank_for(name)
   RankSpec ranks;
+  // Per-layer departures (the DSE's layer plans): given the layer's name and its
+  // default recipe, may change it (another method, bits or rank, or none). Unset: every
+  // layer takes the default.
+  std::function<void(const std::string& layer, LayerRecipe& recipe)> per_layer;
+  // The default recipe (method, options, ranks.rank_for(layer)), then per_layer.
+  LayerRecipe recipe_for(const std::string& layer) const;
 };
 
 // Validates the arguments (bits, groups, form, engine, rank presence) and builds the
@@ -54,7 +68,7 @@ struct AppliedLayer {
 };
 
 // Replaces every linear layer of the model (and the classifier when include_head) by
-// its decomposition; all layers are validated before any is compressed. With
+// its decomposition (d.recipe_for: a layer whose recipe has no method is left as is); all layers are validated before any is compressed. With
 // calibration grams, reports each layer's output error, and `weighting` selects the
 // activation-aware variant (svd, lorc and itera use it). With `saved`, the compressed
 // layers are also appended to it, as `itera decompose --save` stores them.

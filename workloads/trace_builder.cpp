@@ -140,6 +140,28 @@ Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std
   return t;
 }
 
+Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std::string& describe,
+                         const LayerMethodFn& layer_method, const PhaseSpec& phase) {
+  validate_phase(phase);
+  Trace t;
+  t.meta.emplace_back("source", "catalog " + model.name);
+  if (include_head) t.meta.emplace_back("include_head", "yes");
+  add_phase_meta(t, phase);
+  t.meta.emplace_back("method", describe);
+  for (const auto& layer : model.layers) {
+    if (!layer.in_block && !include_head) continue;
+    const auto [m, o] = layer_method(layer.name);
+    if (!m) throw Error(fmt::format("trace of catalog model '{}': layer '{}' has no method", model.name, layer.name));
+    validate_layer_options(layer.name, layer.rows, layer.cols, *m, o);
+    LayerPlan plan{layer.name, layer.rows, layer.cols, layer.repeat, std::nullopt, m->uses_rank() ? o.rank : 0,
+                   o.factor, o.factor};
+    if (m->uses_dense(o)) plan.dense = o.weight;
+    append_layer(t, plan, phase);
+  }
+  validate_trace(t, fmt::format("trace of catalog model '{}'", model.name));
+  return t;
+}
+
 Trace trace_from_compressed(const std::vector<SavedLayer>& layers, const PhaseSpec& phase) {
   validate_phase(phase);
   Trace t;

@@ -1,7 +1,9 @@
 #pragma once
 // Building layer traces (trace.h) from a catalog model with method options, or from
 // layers saved by `itera decompose --save`, for one inference phase.
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog.h"
@@ -32,6 +34,12 @@ void validate_phase(const PhaseSpec& p);
 // layer as `itera decompose` does.
 Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std::string& method,
                          const MethodOptions& opts, const RankSpec& ranks, const PhaseSpec& phase);
+
+// The same with a method and options per layer (per-layer plans: another rank, or
+// another method); `describe` fills the trace's method meta line.
+using LayerMethodFn = std::function<std::pair<const Method*, MethodOptions>(const std::string& layer)>;
+Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std::string& describe,
+                         const LayerMethodFn& layer_method, const PhaseSpec& phase);
 
 // The same structure from saved layers, with each layer's actual specs and rank.
 Trace trace_from_compressed(const std::vector<SavedLayer>& layers, const PhaseSpec& phase);

@@ -7,6 +7,7 @@
 #include "decompose.h"
 #include "decomposition_options.h"
 #include "error.h"
+#include "layer_planning.h"
 #include "eval_inputs.h"
 #include "file_io.h"
 #include "llama_hf.h"
@@ -37,7 +38,7 @@ class ModelScorer final : public AccuracyScorer {
 
   AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>* saved) const override {
     LlamaModel quant = base_;
-    const cli::ResolvedDecomposition r = cli::resolve_decomposition(decomposition_args(d), spec_.seed);
+    const cli::ResolvedDecomposition r = resolve_design(d, spec_.seed, d.only_type);
     const std::vector<cli::AppliedLayer> applied = cli::apply_decomposition(
         quant, r, spec_.include_head, spec_.calib_text.empty() ? nullptr : &grams_, weighting_, saved);
     EvalOptions opt;
@@ -56,6 +57,23 @@ class ModelScorer final : public AccuracyScorer {
     }
     a.bits_per_weight = params > 0 ? static_cast<double>(bits) / static_cast<double>(params) : 0.0;
     return a;
+  }
+
+  std::map<std::string, double> type_errors(const Decomposition& d) const override {
+    LlamaModel quant = base_;
+    const cli::ResolvedDecomposition r = resolve_design(d, spec_.seed);
+    // As score() compresses the layers (act-aware weighting included).
+    const std::vector<cli::AppliedLayer> applied = cli::apply_decomposition(
+        quant, r, spec_.include_head, spec_.calib_text.empty() ? nullptr : &grams_, weighting_, nullptr);
+    std::map<std::string, std::pair<double, int>> sums;
+    for (const cli::AppliedLayer& l : applied) {
+      auto& [sum, n] = sums[layer_type(l.name)];
+      sum += l.weight_error;
+      n += 1;
+    }
+    std::map<std::string, double> out;
+    for (const auto& [type, s] : sums) out[type] = s.first / s.second;
+    return out;
   }
 
   std::string describe() const override {
@@ -84,13 +102,16 @@ class ProxyScorer final : public AccuracyScorer {
   }
 
   AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>*) const override {
-    const cli::ResolvedDecomposition r = cli::resolve_decomposition(decomposition_args(d), 0);
+    const cli::ResolvedDecomposition r = resolve_design(d, 0, d.only_type);
     double error_sum = 0, copies = 0;
     double bits = 0, params = 0;
     for (const NamedMatrix& l : layers_) {
-      MethodOptions o = r.options;
-      o.rank = r.ranks.rank_for(l.name);
-      const LayerResult lr = decompose_layer(l.name, l.w, l.repeat, *r.method, o, BoundMode::Off);
+      const cli::LayerRecipe rc = r.recipe_for(l.name);
+      if (!rc.method) {  // left at full precision: no error (its bits are not counted)
+        copies += l.repeat;
+        continue;
+      }
+      const LayerResult lr = decompose_layer(l.name, l.w, l.repeat, *rc.method, rc.options, BoundMode::Off);
       error_sum += l.repeat * lr.rel_error;
       copies += l.repeat;
       bits += static_cast<double>(l.repeat) * static_cast<double>(lr.layer.storage_bits());
@@ -101,6 +122,22 @@ class ProxyScorer final : public AccuracyScorer {
     a.weight_error = error_sum / copies;
     a.bits_per_weight = bits / params;
     return a;
+  }
+
+  std::map<std::string, double> type_errors(const Decomposition& d) const override {
+    const cli::ResolvedDecomposition r = resolve_design(d, 0);
+    std::map<std::string, std::pair<double, double>> sums;
+    for (const NamedMatrix& l : layers_) {
+      const cli::LayerRecipe rc = r.recipe_for(l.name);
+      if (!rc.method) continue;
+      const LayerResult lr = decompose_layer(l.name, l.w, l.repeat, *rc.method, rc.options, BoundMode::Off);
+      auto& [sum, n] = sums[layer_type(l.name)];
+      sum += l.repeat * lr.rel_error;
+      n += l.repeat;
+    }
+    std::map<std::string, double> out;
+    for (const auto& [type, s] : sums) out[type] = s.first / s.second;
+    return out;
   }
 
   std::string describe() const override {

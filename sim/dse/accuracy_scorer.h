@@ -49,6 +49,9 @@ class AccuracyScorer {
   virtual ~AccuracyScorer() = default;
   // With `saved`, also the compressed layers (real models only; as `itera decompose --save`).
   virtual AccuracyScore score(const Decomposition& d, std::vector<SavedLayer>* saved = nullptr) const = 0;
+  // The mean relative weight error ||W - W^||_F / ||W||_F of each layer type (over its
+  // layers and repeats), without evaluating the model (layer_planning.h).
+  virtual std::map<std::string, double> type_errors(const Decomposition& d) const = 0;
   // "kl_mean, ppl_ratio, top1_agreement on FILE (N tokens)" / "proxy: mean relative weight error ...".
   virtual std::string describe() const = 0;
 };

@@ -14,8 +14,27 @@ std::string Decomposition::label() const {
   std::string s = method;
   if (!form.empty()) s += " " + form;
   if (has_dense()) s += fmt::format(" w{} g{}", bits, group);
-  if (has_low_rank()) s += fmt::format(" f{} r{}", factor_bits, rank);
+  if (has_low_rank())
+    s += allocation == "sensitivity" ? fmt::format(" f{} r=sensitivity", factor_bits)
+                                     : fmt::format(" f{} r{}", factor_bits, rank);
+  if (!layers.empty()) s += " [" + plan_text() + "]";
+  if (!only_type.empty()) s += " {only " + only_type + "}";
   return s;
+}
+
+std::string Decomposition::plan_text() const {
+  std::string s;
+  for (const LayerChoice& c : layers) {
+    if (!s.empty()) s += ", ";
+    s += c.reverted ? fmt::format("{} rtn w{}", c.type, c.bits) : fmt::format("{} r{}", c.type, c.rank);
+  }
+  return s;
+}
+
+const LayerChoice* Decomposition::choice_for(const std::string& type) const {
+  for (const LayerChoice& c : layers)
+    if (c.type == type) return &c;
+  return nullptr;
 }
 
 Decomposition canonical(const std::string& method, const std::string& form, int bits, int group, int factor_bits,

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -46,22 +47,40 @@ std::string accuracy_cells(const DseResult& r, const PointRecord& p) {
                      real(p.accuracy.top1_agreement));
 }
 
+// The hardware-aware options' columns (only when one is on): rank_allocation,
+// layer_plan (the effective design's per-type departures), padding, reverting.
+bool hardware_aware(const DseSpec& s) {
+  return s.rank_padding || s.layer_reverting || s.rank_allocation == RankAllocation::Sensitivity;
+}
+
+std::string plan_header(const DseResult& r) {
+  return hardware_aware(r.spec) ? ",rank_allocation,layer_plan,padding,reverting" : "";
+}
+
+std::string plan_cells(const DseResult& r, const PointRecord& p) {
+  if (!hardware_aware(r.spec)) return "";
+  auto or_dash = [](const std::string& x) { return x.empty() ? std::string("-") : x; };
+  return fmt::format(",{},{},{},{}", r.space.designs[p.design].allocation, csv_field(or_dash(p.effective.plan_text())),
+                     csv_field(or_dash(p.padding)), csv_field(or_dash(p.reverting)));
+}
+
 std::string header(const DseResult& r) {
-  return fmt::format("point,method,form,bits,group,factor_bits,rank{},bits_per_weight,{},total_cycles,latency_us,"
+  return fmt::format("point,method,form,bits,group,factor_bits,rank{}{},bits_per_weight,{},total_cycles,latency_us,"
                      "pe_utilization,dram_read_bytes,dsp,bram36,uram,lut,feasible,pareto\n",
-                     hardware_header(r), metric_columns(r));
+                     plan_header(r), hardware_header(r), metric_columns(r));
 }
 
 std::string row(const DseResult& r, const PointRecord& p) {
-  return fmt::format("{},{}{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]),
-                     hardware_cells(r, p.hardware), real(p.accuracy.bits_per_weight), accuracy_cells(r, p),
+  return fmt::format("{},{}{}{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]),
+                     plan_cells(r, p), hardware_cells(r, p.hardware), real(p.accuracy.bits_per_weight),
+                     accuracy_cells(r, p),
                      p.sim.total_cycles, real(p.sim.latency_us), real(p.sim.pe_utilization), p.sim.dram_read_bytes,
                      p.resources.dsp, p.resources.bram36, p.resources.uram, p.resources.lut, p.feasible ? 1 : 0,
                      p.pareto ? 1 : 0);
 }
 
 json point_json(const DseResult& r, const PointRecord& p) {
-  const Decomposition& d = r.space.designs[p.design];
+  const Decomposition& d = p.effective;
   json dec = {{"method", d.method}};
   if (!d.form.empty()) dec["form"] = d.form;
   if (d.has_dense()) {
@@ -71,6 +90,15 @@ json point_json(const DseResult& r, const PointRecord& p) {
   if (d.has_low_rank()) {
     dec["factor_bits"] = d.factor_bits;
     dec["rank"] = d.rank;
+  }
+  if (hardware_aware(r.spec)) {
+    dec["rank_allocation"] = d.allocation;
+    json plan = json::object();
+    for (const LayerChoice& c : d.layers)
+      plan[c.type] = c.reverted ? json{{"method", "rtn"}, {"bits", c.bits}} : json{{"rank", c.rank}};
+    dec["layer_plan"] = plan;
+    dec["padding"] = p.padding;
+    dec["reverting"] = p.reverting;
   }
   json hw = json::object();
   const sweep::SweepSpec& spec = r.spec.hardware;
@@ -105,12 +133,11 @@ json layers_json(const DseResult& r, const PointRecord& p) {
   json out = json::array();
   const auto it = r.layers.find(p.point);
   if (it == r.layers.end()) return out;
-  const Decomposition& d = r.space.designs[p.design];
   for (const LayerLatency& l : it->second) {
-    json j = {{"layer", l.layer}, {"method", d.method}};
+    json j = {{"layer", l.layer}, {"method", l.method}};
     j["bits"] = l.dense_bits > 0 ? json(l.dense_bits) : json();
     j["rank"] = l.rank;
-    j["reverted"] = false;
+    j["reverted"] = l.reverted;
     j["dense_cycles"] = l.dense_cycles;
     j["low_rank_cycles"] = l.low_rank_cycles;
     j["stall_cycles"] = l.stall_cycles;
@@ -125,6 +152,51 @@ json headline_point(const DseResult& r, long index) {
   json j = point_json(r, p);
   j["layers"] = layers_json(r, p);
   return j;
+}
+
+// What the hardware-aware options did, and sensitivity against uniform ranks.
+std::string hardware_aware_section(const DseResult& r) {
+  if (!hardware_aware(r.spec)) return "";
+  std::string out = "\n## Hardware-aware options\n\n";
+  auto tally = [&](const char* what, std::string PointRecord::*field) {
+    std::map<std::string, size_t> n;
+    for (const PointRecord& p : r.points)
+      if (!(p.*field).empty()) ++n[(p.*field).rfind("refused", 0) == 0 ? "refused (not faster or less accurate)" : p.*field];
+    std::string line = fmt::format("- {}:", what);
+    if (n.empty()) return line + " no point applies\n";
+    bool first = true;
+    for (const auto& [k, v] : n) {
+      line += fmt::format("{} {} {}", first ? "" : ",", v, k);
+      first = false;
+    }
+    return line + "\n";
+  };
+  if (r.spec.rank_padding) out += tally("rank padding (points)", &PointRecord::padding);
+  if (r.spec.layer_reverting) out += tally("layer reverting (points)", &PointRecord::reverting);
+  if (r.spec.rank_allocation == RankAllocation::Sensitivity) {
+    const char* metric = to_string(r.spec.metric);
+    out += fmt::format("\nRank allocation, the fastest feasible low-rank point of each ({} <= {}):\n\n",
+                       metric, real(r.spec.max));
+    out += fmt::format("| allocation | point | design | {} | latency (us) | cycles |\n|---|---|---|---|---|---|\n",
+                       metric);
+    for (const auto& [name, index] : {std::pair<const char*, long>{"uniform", r.headline.best_uniform},
+                                      std::pair<const char*, long>{"sensitivity", r.headline.best_sensitivity}}) {
+      if (index < 0) {
+        out += fmt::format("| {} | - | no feasible point | - | - | - |\n", name);
+        continue;
+      }
+      const PointRecord& p = r.points[static_cast<size_t>(index)];
+      out += fmt::format("| {} | {} | {} | {} | {} | {} |\n", name, p.point, p.effective.label(),
+                         real(r.accuracy_of(p)), real(p.sim.latency_us), p.sim.total_cycles);
+    }
+    if (r.headline.best_uniform >= 0 && r.headline.best_sensitivity >= 0) {
+      const double u = r.points[static_cast<size_t>(r.headline.best_uniform)].sim.latency_us;
+      const double v = r.points[static_cast<size_t>(r.headline.best_sensitivity)].sim.latency_us;
+      out += fmt::format("\nSensitivity allocation is {:.1f}% {} than uniform ranks.\n", std::abs(100.0 * (1 - v / u)),
+                         v <= u ? "faster" : "slower");
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -167,6 +239,9 @@ json summary_json(const DseResult& r) {
   j["best"] = headline_point(r, h.best);
   j["best_low_rank"] = headline_point(r, h.best_low_rank);
   j["latency_reduction_pct"] = h.best < 0 ? json() : json(h.reduction_pct);
+  if (r.spec.rank_allocation == RankAllocation::Sensitivity)
+    j["rank_allocation"] = {{"uniform", headline_point(r, h.best_uniform)},
+                            {"sensitivity", headline_point(r, h.best_sensitivity)}};
   return j;
 }
 
@@ -186,7 +261,7 @@ std::string report_markdown(const DseResult& r) {
                      r.space.designs.size(), r.spec.hardware_points(), r.total_points, r.points.size(),
                      s["design_space"]["within_budget"].get<size_t>(), s["design_space"]["feasible"].get<size_t>());
   auto line = [&](const char* role, const PointRecord& p) {
-    return fmt::format("| {} | {} | {} | {} | {} | {} |\n", role, p.point, r.space.designs[p.design].label(),
+    return fmt::format("| {} | {} | {} | {} | {} | {} |\n", role, p.point, p.effective.label(),
                        real(r.accuracy_of(p)), real(p.sim.latency_us), p.sim.total_cycles);
   };
   if (h.baseline < 0) {
@@ -210,11 +285,16 @@ std::string report_markdown(const DseResult& r) {
       out += fmt::format("**Latency cut at matched accuracy: {:.1f}%** ({} us -> {} us, {} {} vs {}).\n", cut,
                          real(base.sim.latency_us), real(lr.sim.latency_us), metric, real(r.accuracy_of(lr)),
                          real(r.accuracy_of(base)));
+    else if (lr.sim.latency_us == base.sim.latency_us)
+      out += fmt::format("**No low-rank design beats quantization alone**: at matched accuracy the fastest low-rank "
+                         "design only ties it ({} us).\n",
+                         real(lr.sim.latency_us));
     else
       out += fmt::format("**No low-rank design beats quantization alone**: at matched accuracy the fastest low-rank "
                          "design is {:.1f}% slower ({} us vs {} us).\n",
                          -cut, real(lr.sim.latency_us), real(base.sim.latency_us));
   }
+  out += hardware_aware_section(r);
   return out;
 }
 

@@ -44,6 +44,11 @@ struct SimFigures {
 
 struct PointRecord {
   size_t point = 0, design = 0, hardware = 0;
+  // The decomposition the point runs: its design with the hardware-aware options
+  // applied on its hardware (layer_planning.h); the design itself without them.
+  Decomposition effective;
+  std::string padding;    // rank padding: "" (off or no low-rank part), "padded", "none needed", "refused: ..."
+  std::string reverting;  // layer reverting: "" (off or not applicable), "N type(s)", "none", "refused: ..."
   AccuracyScore accuracy;
   SimFigures sim;
   FpgaResources resources;       // fpga_resources.h: the point's config sized for its trace's precisions
@@ -58,8 +63,10 @@ struct PointRecord {
 // its dense op and of its low-rank ops that were not stalls, and their stalls.
 struct LayerLatency {
   std::string layer;  // the dense op's name (a low-rank op's without .lr_down / .lr_up)
+  std::string method;     // the design's, or rtn for a reverted layer
+  bool reverted = false;
   int dense_bits = 0;  // 0: no dense op
-  int rank = 0;        // 0: no low-rank ops
+  int rank = 0;        // 0: no low-rank ops (after padding / allocation)
   int64_t dense_cycles = 0, low_rank_cycles = 0, stall_cycles = 0;
 };
 
@@ -69,6 +76,9 @@ struct Headline {
   long baseline = -1;       // the fastest feasible quantization-only point (ties: more accurate, lower number)
   long best = -1;           // the fastest feasible point at least as accurate as the baseline
   long best_low_rank = -1;  // the same among low-rank designs
+  // With sensitivity allocation: the fastest feasible low-rank point of uniform ranks and
+  // of sensitivity-allocated ranks (within the budget, not matched to the baseline).
+  long best_uniform = -1, best_sensitivity = -1;
   double reduction_pct = 0;  // 100 (1 - best / baseline latency)
 };
 
