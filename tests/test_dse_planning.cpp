@@ -212,6 +212,28 @@ TEST(DsePlanning, PaddingNeverRaisesCyclesOrErrorAndRevertingNeverRaisesCycles) 
         EXPECT_EQ(reverted[i].at("reverting"), "-");
       }
     }
+    // A padded point's cycles are those of `itera trace` with its per-type ranks, then
+    // `itera simulate` on its array, by hand.
+    for (const auto& row : padded) {
+      if (row.at("padding") != "padded") continue;
+      std::string ranks = row.at("rank");
+      std::istringstream plan(row.at("layer_plan"));
+      std::string item;
+      while (std::getline(plan, item, ',')) {
+        if (item[0] == ' ') item = item.substr(1);
+        ranks += "," + item.substr(0, item.find(' ')) + "=" + item.substr(item.find(" r") + 2);
+      }
+      const std::string trace = dir.file("padded.trace"), config = dir.file("padded.yaml");
+      const auto t = run_cli(fmt::format("trace --shape stories260k --phase {} --seq-len 64 --batch 1 --method itera "
+                                         "--form compensated --bits {} --factor-bits 4 --rank {} -o '{}'",
+                                         phase, row.at("bits"), ranks, trace));
+      ASSERT_EQ(t.exit_code, 0) << t.err;
+      write_file(config, fmt::format("array:\n  rows: {}\n  cols: {}\n", row.at("array.rows"), row.at("array.cols")));
+      const auto sim = run_cli("simulate '" + trace + "' --config '" + config + "' --json -");
+      ASSERT_EQ(sim.exit_code, 0) << sim.err;
+      EXPECT_EQ(std::to_string(json::parse(sim.out)["total_cycles"].get<int64_t>()), row.at("total_cycles")) << ranks;
+      break;
+    }
     // Not vacuous: in prefill (compute-bound) padding is free somewhere; reverting
     // happens where the pair costs more than the extra bits.
     if (std::string(phase) == "prefill") {
@@ -245,6 +267,44 @@ TEST(DsePlanning, SensitivityAllocationIsComparedWithUniformRanks) {
     EXPECT_EQ(std::to_string(s["rank_allocation"][a]["point"].get<size_t>()), fastest[a].second) << a;
   }
   EXPECT_NE(slurp(dir.file("sens/report.md")).find("Rank allocation"), std::string::npos);
+}
+
+TEST(DsePlanning, PointsThatDoNotRunOnTheirHardwareAreRecordedInfeasible) {
+  TempDir dir;
+  // A 1 KiB input buffer cannot hold the rank-4 intermediate of 512 prompt tokens.
+  const auto rows = run_spec(dir, "small", R"(shape: stories260k
+accuracy:
+  max: 0.5
+workload: {phase: prefill, seq_len: 512, batch: 1}
+hardware:
+  grid:
+    buffers.input.kb: [1, 256]
+decomposition:
+  grid:
+    method: [rtn, itera]
+    form: [compensated]
+    bits: [4]
+    factor_bits: [4]
+    rank: [4]
+)");
+  ASSERT_EQ(rows.size(), 4u);
+  // By hand: the same trace on the same config fails in `itera simulate`.
+  const std::string trace = dir.file("itera.trace"), config = dir.file("kb1.yaml");
+  const auto t = run_cli("trace --shape stories260k --phase prefill --seq-len 512 --batch 1 --method itera --form "
+                         "compensated --bits 4 --factor-bits 4 --rank 4 -o '" + trace + "'");
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  write_file(config, "buffers:\n  input:\n    kb: 1\n");
+  const auto sim = run_cli("simulate '" + trace + "' --config '" + config + "'");
+  ASSERT_EQ(sim.exit_code, 1);
+  const std::string why = sim.err.substr(sim.err.find("op '"));
+  for (const auto& r : rows) {
+    const bool broken = r.at("method") == "itera" && r.at("buffers.input.kb") == "1";
+    EXPECT_EQ(r.at("total_cycles").empty(), broken) << r.at("point");
+    EXPECT_EQ(r.at("feasible"), broken ? "0" : "1") << r.at("point");
+  }
+  const std::string report = slurp(dir.file("small/report.md"));
+  EXPECT_NE(report.find(why.substr(0, why.find('\n'))), std::string::npos) << report << "\n" << why;
+  EXPECT_EQ(json::parse(slurp(dir.file("small/summary.json")))["design_space"]["not_runnable"].get<int>(), 1);
 }
 
 }  // namespace

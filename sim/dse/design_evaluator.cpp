@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -189,6 +190,7 @@ struct DesignEvaluator::Impl {
   std::map<std::string, Trace> parsed_traces;
   std::map<std::string, std::map<std::string, double>> type_errors;
   std::map<std::pair<std::string, size_t>, SimReport> reports, totals;
+  std::map<std::pair<std::string, size_t>, std::optional<std::string>> failures;
 
   Impl(const DseSpec& s, const DecompositionSpace& sp, const DseOptions& opt)
       : spec(s),
@@ -366,6 +368,14 @@ struct DesignEvaluator::Impl {
     sims.run(jobs, o, what);
   }
 
+  // Why the design does not run on hardware point h (null: it ran).
+  const std::string* failed(const Decomposition& d, size_t h) {
+    const std::pair<std::string, size_t> k{d.label(), h};
+    auto it = failures.find(k);
+    if (it == failures.end()) it = failures.emplace(k, sims.failure(traces.at(k.first), config(h))).first;
+    return it->second ? &*it->second : nullptr;
+  }
+
   const SimReport& report(const Decomposition& d, size_t h) {
     const std::pair<std::string, size_t> k{d.label(), h};
     auto it = reports.find(k);
@@ -408,7 +418,8 @@ struct DesignEvaluator::Impl {
 
   // ---- stages --------------------------------------------------------------------------
 
-  void sensitivity_stage(const std::vector<size_t>& points, std::vector<Decomposition>& eff) {
+  void sensitivity_stage(const std::vector<size_t>& points, std::vector<Decomposition>& eff,
+                         std::vector<std::string>& failure) {
     std::vector<size_t> idx;
     for (size_t i = 0; i < points.size(); ++i)
       if (eff[i].allocation == "sensitivity") idx.push_back(i);
@@ -437,6 +448,10 @@ struct DesignEvaluator::Impl {
       const size_t h = points[i] % hw_points;
       SensitivityTable t;
       t.ranks = ranks;
+      for (int r : ranks)
+        if (const std::string* f = failed(with_rank(eff[i], r), h); f && failure[i].empty())
+          failure[i] = fmt::format("the uniform rank-{} design does not run: {}", r, *f);
+      if (!failure[i].empty()) continue;
       for (int r : ranks) {
         const Decomposition u = with_rank(eff[i], r);
         const std::map<std::string, TypeCycles> c = cycles_by_type(report(u, h));
@@ -465,13 +480,14 @@ struct DesignEvaluator::Impl {
   // A candidate replaces eff[i] when it is not slower (and, if `error_too`, not less
   // accurate); `status` gets what happened.
   void padding_stage(const std::vector<size_t>& points, std::vector<Decomposition>& eff,
-                     std::vector<std::string>& status) {
+                     std::vector<std::string>& status, const std::vector<std::string>& failure) {
     std::vector<size_t> idx;
     std::vector<Decomposition> cand(points.size());
     std::vector<std::pair<Decomposition, size_t>> pairs;
     for (size_t i = 0; i < points.size(); ++i) {
-      if (!eff[i].has_low_rank()) continue;
+      if (!eff[i].has_low_rank() || !failure[i].empty()) continue;
       const size_t h = points[i] % hw_points;
+      if (failed(eff[i], h)) continue;
       const RankUnits u = rank_units(parsed_config(h), eff[i].factor_bits);
       Decomposition c = eff[i];
       c.layers.clear();
@@ -496,6 +512,10 @@ struct DesignEvaluator::Impl {
     ensure_sims(pairs, "simulations (padded ranks)");
     for (size_t i : idx) {
       const size_t h = points[i] % hw_points;
+      if (const std::string* f = failed(cand[i], h)) {
+        status[i] = "refused: does not run: " + *f;
+        continue;
+      }
       const int64_t before = totals_of(eff[i], h).total_cycles, after = totals_of(cand[i], h).total_cycles;
       const double e0 = metric_of(spec, accuracy.at(eff[i].label())), e1 = metric_of(spec, accuracy.at(cand[i].label()));
       if (after > before) {
@@ -510,10 +530,11 @@ struct DesignEvaluator::Impl {
   }
 
   void reverting_stage(const std::vector<size_t>& points, std::vector<Decomposition>& eff,
-                       std::vector<std::string>& status) {
+                       std::vector<std::string>& status, const std::vector<std::string>& failure) {
     std::vector<size_t> idx;
     for (size_t i = 0; i < points.size(); ++i)
-      if (eff[i].has_dense() && eff[i].has_low_rank()) idx.push_back(i);
+      if (eff[i].has_dense() && eff[i].has_low_rank() && failure[i].empty() && !failed(eff[i], points[i] % hw_points))
+        idx.push_back(i);
     if (idx.empty()) return;
     auto rtn = [](const Decomposition& d, int bits) {
       bool valid = false;
@@ -568,8 +589,8 @@ struct DesignEvaluator::Impl {
           rc.dense_cycles = it->second.dense;
           rc.low_rank_cycles = it->second.low_rank;
         }
-        rc.rtn_bits = b;
-        if (b > 0) {
+        rc.rtn_bits = b > 0 && failed(rtn(eff[i], b), h) ? 0 : b;  // an rtn design that does not run is no option
+        if (rc.rtn_bits > 0) {
           const std::map<std::string, TypeCycles> alt = cycles_by_type(report(rtn(eff[i], b), h));
           const auto a = alt.find(type);
           rc.rtn_cycles = a == alt.end() ? 0 : a->second.dense;
@@ -601,6 +622,10 @@ struct DesignEvaluator::Impl {
     ensure_sims(cand_pairs, "simulations (reverted layers)");
     for (size_t i : tried) {
       const size_t h = points[i] % hw_points;
+      if (const std::string* f = failed(cand[i], h)) {
+        status[i] = "refused: does not run: " + *f;
+        continue;
+      }
       const int64_t before = totals_of(eff[i], h).total_cycles, after = totals_of(cand[i], h).total_cycles;
       if (after > before) {
         status[i] = fmt::format("refused: +{} cycles", after - before);
@@ -630,10 +655,10 @@ std::vector<PointRecord> DesignEvaluator::evaluate(const std::vector<size_t>& po
   }
   m.ensure_accuracy(base);
   m.ensure_sims(pairs, "simulations");
-  m.sensitivity_stage(points, eff);
-  std::vector<std::string> padding(points.size()), reverting(points.size());
-  if (spec.rank_padding) m.padding_stage(points, eff, padding);
-  if (spec.layer_reverting) m.reverting_stage(points, eff, reverting);
+  std::vector<std::string> failure(points.size()), padding(points.size()), reverting(points.size());
+  m.sensitivity_stage(points, eff, failure);
+  if (spec.rank_padding) m.padding_stage(points, eff, padding, failure);
+  if (spec.layer_reverting) m.reverting_stage(points, eff, reverting, failure);
 
   const FpgaDevice* device = spec.device == "none" ? nullptr : &find_fpga_device(spec.device);
   std::vector<PointRecord> out;
@@ -647,20 +672,31 @@ std::vector<PointRecord> DesignEvaluator::evaluate(const std::vector<size_t>& po
     r.padding = padding[i];
     r.reverting = reverting[i];
     const std::string label = eff[i].label();
-    r.accuracy = m.accuracy.at(label);
-    const SimReport& s = m.totals_of(eff[i], r.hardware);
-    r.sim = {s.total_cycles, s.dram_read_bytes, s.latency_us, s.pe_utilization};
-    const AccelConfig& config = m.parsed_config(r.hardware);
-    auto t = m.parsed_traces.find(label);
-    if (t == m.parsed_traces.end())
-      t = m.parsed_traces.emplace(label, parse_trace(m.traces.at(label), fmt::format("<trace of {}>", label))).first;
-    const UnitPrecisions pairs_of = trace_precisions(t->second, unit_arrays(config));
-    r.resources =
-        (device ? estimate_resources(config, pairs_of, *device) : estimate_resources(config, pairs_of, EstimateOptions{}))
-            .total;
-    r.fits = device == nullptr || itera::feasible(r.resources, *device, spec.max_utilization);
-    r.accurate_enough = metric_of(spec, r.accuracy) <= spec.max;
-    r.feasible = r.accurate_enough && r.fits;
+    const bool has_trace = m.traces.count(label) > 0;  // not for a sensitivity design that could not be allocated
+    if (failure[i].empty() && has_trace)
+      if (const std::string* f = m.failed(eff[i], r.hardware)) failure[i] = *f;
+    r.sim_failure = failure[i];
+    r.has_accuracy = m.accuracy.count(label) > 0;
+    if (r.has_accuracy) {
+      r.accuracy = m.accuracy.at(label);
+      r.accurate_enough = metric_of(spec, r.accuracy) <= spec.max;
+    }
+    if (r.sim_failure.empty()) {
+      const SimReport& s = m.totals_of(eff[i], r.hardware);
+      r.sim = {s.total_cycles, s.dram_read_bytes, s.latency_us, s.pe_utilization};
+    }
+    if (has_trace) {
+      const AccelConfig& config = m.parsed_config(r.hardware);
+      auto t = m.parsed_traces.find(label);
+      if (t == m.parsed_traces.end())
+        t = m.parsed_traces.emplace(label, parse_trace(m.traces.at(label), fmt::format("<trace of {}>", label))).first;
+      const UnitPrecisions pairs_of = trace_precisions(t->second, unit_arrays(config));
+      r.resources = (device ? estimate_resources(config, pairs_of, *device)
+                            : estimate_resources(config, pairs_of, EstimateOptions{}))
+                        .total;
+      r.fits = device == nullptr || itera::feasible(r.resources, *device, spec.max_utilization);
+    }
+    r.feasible = r.sim_failure.empty() && r.accurate_enough && r.fits;
     out.push_back(std::move(r));
   }
   return out;

@@ -70,13 +70,20 @@ std::string header(const DseResult& r) {
                      plan_header(r), hardware_header(r), metric_columns(r));
 }
 
+// A point that does not run on its hardware has empty simulation cells (and, without a
+// trace, empty resources).
 std::string row(const DseResult& r, const PointRecord& p) {
-  return fmt::format("{},{}{}{},{},{},{},{},{},{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]),
-                     plan_cells(r, p), hardware_cells(r, p.hardware), real(p.accuracy.bits_per_weight),
-                     accuracy_cells(r, p),
-                     p.sim.total_cycles, real(p.sim.latency_us), real(p.sim.pe_utilization), p.sim.dram_read_bytes,
-                     p.resources.dsp, p.resources.bram36, p.resources.uram, p.resources.lut, p.feasible ? 1 : 0,
-                     p.pareto ? 1 : 0);
+  const bool ran = p.sim_failure.empty();
+  const std::string sim = ran ? fmt::format("{},{},{},{}", p.sim.total_cycles, real(p.sim.latency_us),
+                                            real(p.sim.pe_utilization), p.sim.dram_read_bytes)
+                              : std::string(",,,");
+  const bool sized = p.resources.dsp > 0 || p.resources.lut > 0;
+  const std::string res = sized ? fmt::format("{},{},{},{}", p.resources.dsp, p.resources.bram36, p.resources.uram,
+                                              p.resources.lut)
+                                : std::string(",,,");
+  return fmt::format("{},{}{}{},{},{},{},{},{},{}\n", p.point, knob_cells(r.space.designs[p.design]), plan_cells(r, p),
+                     hardware_cells(r, p.hardware), p.has_accuracy ? real(p.accuracy.bits_per_weight) : "",
+                     accuracy_cells(r, p), sim, res, p.feasible ? 1 : 0, p.pareto ? 1 : 0);
 }
 
 json point_json(const DseResult& r, const PointRecord& p) {
@@ -226,7 +233,10 @@ json summary_json(const DseResult& r) {
   j["accuracy_is_proxy"] = r.spec.proxy();
   j["accuracy_budget"] = r.spec.max;
   j["device"] = {{"name", r.spec.device}, {"max_utilization", r.spec.max_utilization}};
+  size_t not_run = 0;
+  for (const PointRecord& p : r.points) not_run += p.sim_failure.empty() ? 0 : 1;
   j["design_space"] = {{"decompositions", r.space.designs.size()},
+                       {"not_runnable", not_run},
                        {"grid_combinations", r.space.combinations},
                        {"merged_combinations", r.space.merged},
                        {"skipped_combinations", r.space.skipped},
@@ -260,6 +270,17 @@ std::string report_markdown(const DseResult& r) {
                      "{} feasible.\n\n",
                      r.space.designs.size(), r.spec.hardware_points(), r.total_points, r.points.size(),
                      s["design_space"]["within_budget"].get<size_t>(), s["design_space"]["feasible"].get<size_t>());
+  const PointRecord* first_failure = nullptr;
+  size_t failures = 0;
+  for (const PointRecord& p : r.points)
+    if (!p.sim_failure.empty()) {
+      ++failures;
+      if (!first_failure) first_failure = &p;
+    }
+  if (first_failure)
+    out += fmt::format("{} point(s) do not run on their hardware and are infeasible (points.csv leaves their cycles "
+                       "empty); e.g. point {} ({}): {}\n\n",
+                       failures, first_failure->point, first_failure->effective.label(), first_failure->sim_failure);
   auto line = [&](const char* role, const PointRecord& p) {
     return fmt::format("| {} | {} | {} | {} | {} | {} |\n", role, p.point, p.effective.label(),
                        real(r.accuracy_of(p)), real(p.sim.latency_us), p.sim.total_cycles);

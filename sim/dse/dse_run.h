@@ -48,6 +48,11 @@ struct PointRecord {
   // applied on its hardware (layer_planning.h); the design itself without them.
   Decomposition effective;
   std::string padding;    // rank padding: "" (off or no low-rank part), "padded", "none needed", "refused: ..."
+  // Why the effective design does not run on the point's hardware (the simulator's
+  // error, e.g. a buffer too small for an op): then it has no sim figures and is not
+  // feasible. Empty: it ran.
+  std::string sim_failure;
+  bool has_accuracy = true;  // false only for a sensitivity design that could not be allocated
   std::string reverting;  // layer reverting: "" (off or not applicable), "N type(s)", "none", "refused: ..."
   AccuracyScore accuracy;
   SimFigures sim;

@@ -50,14 +50,29 @@ void SimulationStage::run(const std::vector<SimJob>& jobs, const DseOptions& o, 
       what, todo.size(), o,
       [&](size_t i) {
         const SimJob& job = jobs[todo[i]];
-        const Trace trace = parse_trace(*job.trace, fmt::format("<trace of {}>", job.name));
-        const AccelConfig config = parse_accel_config(*job.config, fmt::format("<config of {}>", job.name));
-        hw::SimOptions so;
-        so.fidelity = hw::Fidelity::Fast;
-        const hw::SimRun run = hw::simulate_trace(trace, config, so);
-        cache_.store(key(*job.trace, *job.config), sim_json(build_sim_report(trace, config, run, hw::Fidelity::Fast)));
+        nlohmann::json result;
+        try {
+          const Trace trace = parse_trace(*job.trace, fmt::format("<trace of {}>", job.name));
+          const AccelConfig config = parse_accel_config(*job.config, fmt::format("<config of {}>", job.name));
+          hw::SimOptions so;
+          so.fidelity = hw::Fidelity::Fast;
+          const hw::SimRun run = hw::simulate_trace(trace, config, so);
+          result = sim_json(build_sim_report(trace, config, run, hw::Fidelity::Fast));
+        } catch (const Error& e) {
+          // The trace cannot run on this config (e.g. a buffer too small for an op): a
+          // property of the pair, recorded as such.
+          result = {{"failed", e.what()}};
+        }
+        cache_.store(key(*job.trace, *job.config), result);
       },
       [&](size_t i) { return jobs[todo[i]].name; });
+}
+
+std::optional<std::string> SimulationStage::failure(const std::string& trace, const std::string& config) const {
+  const nlohmann::json j = cache_.load(key(trace, config));
+  const auto it = j.find("failed");
+  if (it == j.end()) return std::nullopt;
+  return it->is_string() ? it->get<std::string>() : std::string("failed");
 }
 
 nlohmann::json SimulationStage::report(const std::string& trace, const std::string& config) const {

@@ -5,6 +5,7 @@
 // Simulations run in forked workers (fork_pool.h); a killed run keeps every finished
 // result and a rerun simulates only what is missing.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,11 @@ class SimulationStage {
   // are kept) or Interrupted.
   void run(const std::vector<SimJob>& jobs, const DseOptions& o, const std::string& what = "simulations") const;
 
-  // The cached report of a pair (run() must have produced it).
+  // Why the pair does not run (the simulator's error, e.g. a buffer too small for an
+  // op), or nothing when it ran. Such a result is cached like a report: it is a
+  // property of the pair.
+  std::optional<std::string> failure(const std::string& trace, const std::string& config) const;
+  // The cached report of a pair (run() must have produced it; check failure() first).
   nlohmann::json report(const std::string& trace, const std::string& config) const;
   std::string path(const std::string& trace, const std::string& config) const { return cache_.path(key(trace, config)); }
 
