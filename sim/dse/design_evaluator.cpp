@@ -671,6 +671,9 @@ std::vector<PointRecord> DesignEvaluator::evaluate(const std::vector<size_t>& po
     r.effective = eff[i];
     r.padding = padding[i];
     r.reverting = reverting[i];
+    size_t reverted = 0;
+    for (const LayerChoice& c : eff[i].layers) reverted += c.reverted ? 1 : 0;
+    r.low_rank_left = eff[i].has_low_rank() && (reverted == 0 || reverted < m.max_rank.size());
     const std::string label = eff[i].label();
     const bool has_trace = m.traces.count(label) > 0;  // not for a sensitivity design that could not be allocated
     if (failure[i].empty() && has_trace)

@@ -89,7 +89,7 @@ Headline find_headline(const DseResult& r) {
   for (size_t i = 0; i < pts.size(); ++i) {
     if (!pts[i].feasible || r.accuracy_of(pts[i]) > budget) continue;
     if (h.best < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best)])) h.best = static_cast<long>(i);
-    if (!r.space.designs[pts[i].design].quant_only() &&
+    if (pts[i].low_rank_left &&
         (h.best_low_rank < 0 || better(r, pts[i], pts[static_cast<size_t>(h.best_low_rank)])))
       h.best_low_rank = static_cast<long>(i);
   }
@@ -102,7 +102,7 @@ void find_allocation_bests(const DseResult& r, Headline& h) {
   const std::vector<PointRecord>& pts = r.points;
   for (size_t i = 0; i < pts.size(); ++i) {
     const Decomposition& d = r.space.designs[pts[i].design];
-    if (!pts[i].feasible || !d.has_low_rank()) continue;
+    if (!pts[i].feasible || !pts[i].low_rank_left) continue;
     long& slot = d.allocation == "sensitivity" ? h.best_sensitivity : h.best_uniform;
     if (slot < 0 || better(r, pts[i], pts[static_cast<size_t>(slot)])) slot = static_cast<long>(i);
   }

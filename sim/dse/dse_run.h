@@ -52,6 +52,9 @@ struct PointRecord {
   // error, e.g. a buffer too small for an op): then it has no sim figures and is not
   // feasible. Empty: it ran.
   std::string sim_failure;
+  // The effective design still has a low-rank pair somewhere (not every layer type
+  // reverted to quantization alone).
+  bool low_rank_left = false;
   bool has_accuracy = true;  // false only for a sensitivity design that could not be allocated
   std::string reverting;  // layer reverting: "" (off or not applicable), "N type(s)", "none", "refused: ..."
   AccuracyScore accuracy;
@@ -80,7 +83,7 @@ struct LayerLatency {
 struct Headline {
   long baseline = -1;       // the fastest feasible quantization-only point (ties: more accurate, lower number)
   long best = -1;           // the fastest feasible point at least as accurate as the baseline
-  long best_low_rank = -1;  // the same among low-rank designs
+  long best_low_rank = -1;  // the same among designs with a low-rank pair left (not fully reverted)
   // With sensitivity allocation: the fastest feasible low-rank point of uniform ranks and
   // of sensitivity-allocated ranks (within the budget, not matched to the baseline).
   long best_uniform = -1, best_sensitivity = -1;
