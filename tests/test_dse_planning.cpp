@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "accel_config_reader.h"
+#include "dse_spec.h"
 #include "error.h"
+#include "fpga_device_files.h"
 #include "layer_planning.h"
 #include "test_support.h"
 
@@ -267,6 +269,18 @@ TEST(DsePlanning, SensitivityAllocationIsComparedWithUniformRanks) {
     EXPECT_EQ(std::to_string(s["rank_allocation"][a]["point"].get<size_t>()), fastest[a].second) << a;
   }
   EXPECT_NE(slurp(dir.file("sens/report.md")).find("Rank allocation"), std::string::npos);
+}
+
+TEST(DsePlanning, ShippedSpecsParseWithTheirOptions) {
+  std::vector<std::string> devices;
+  for (const FpgaDevice& d : builtin_fpga_devices().all()) devices.push_back(d.name);
+  const std::string dir = std::string(ITERA_SOURCE_DIR) + "/configs/";
+  const DseSpec aware = load_dse_spec(dir + "dse-hardware-aware.yaml", devices);
+  EXPECT_TRUE(aware.rank_padding);
+  EXPECT_TRUE(aware.layer_reverting);
+  EXPECT_EQ(aware.rank_allocation, RankAllocation::Sensitivity);
+  for (const char* f : {"dse-default.yaml", "dse-llama2-7b.yaml", "dse-babyllama-c128.yaml"})
+    EXPECT_NO_THROW(load_dse_spec(dir + f, devices)) << f;
 }
 
 TEST(DsePlanning, PointsThatDoNotRunOnTheirHardwareAreRecordedInfeasible) {
