@@ -269,6 +269,21 @@ TEST(DsePlanning, SensitivityAllocationIsComparedWithUniformRanks) {
     EXPECT_EQ(std::to_string(s["rank_allocation"][a]["point"].get<size_t>()), fastest[a].second) << a;
   }
   EXPECT_NE(slurp(dir.file("sens/report.md")).find("Rank allocation"), std::string::npos);
+  // With all three options, 2 shards merged give the single run's outputs.
+  write_file(dir.file("all.yaml"), spec_text("decode", "  rank_allocation: sensitivity\n  rank_padding: true\n"
+                                                       "  layer_reverting: true\n"));
+  std::string merge = "dse merge '" + dir.file("merged") + "'";
+  for (const char* out : {"one", "s0", "s1"}) {
+    const std::string extra = std::string(out) == "one" ? "--jobs 1" : std::string("--jobs 2 --shard ") + out[1] + "/2";
+    const auto r = run_cli("dse --spec '" + dir.file("all.yaml") + "' --out '" + dir.file(out) + "' --no-progress " +
+                           extra);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    if (out[0] == 's') merge += " '" + dir.file(out) + "'";
+  }
+  const auto m = run_cli(merge);
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  for (const char* f : {"points.csv", "summary.json", "report.md"})
+    EXPECT_EQ(slurp(dir.file(std::string("one/") + f)), slurp(dir.file(std::string("merged/") + f))) << f;
 }
 
 TEST(DsePlanning, ShippedSpecsParseWithTheirOptions) {
