@@ -21,6 +21,7 @@
 #include "result_cache.h"
 #include "simulation_stage.h"
 #include "worker_tasks.h"
+#include "evolutionary_search.h"
 #include "rng.h"
 #include "sim_report.h"
 #include "stable_hash.h"
@@ -234,8 +235,8 @@ std::vector<size_t> select_points(const DseSpec& spec, size_t total) {
     return chosen;
   }
   if (spec.strategy != SearchStrategy::Random)
-    throw Error(fmt::format("{}: search.strategy = {} is not available yet; use exhaustive or random", spec.file,
-                            to_string(spec.strategy)));
+    throw Error(fmt::format("{}: search.strategy = {} chooses its points from results as it goes (run_dse runs it)",
+                            spec.file, to_string(spec.strategy)));
   // Floyd's algorithm: spec.points distinct numbers, uniformly, in O(points).
   Rng rng(spec.seed);
   std::set<size_t> picked;
@@ -247,6 +248,25 @@ std::vector<size_t> select_points(const DseSpec& spec, size_t total) {
   return {picked.begin(), picked.end()};
 }
 
+namespace {
+
+// What scoring points keeps from one call to the next (the evolutionary search scores a
+// generation at a time): each design's accuracy and trace, each hardware point's config.
+struct Evaluation {
+  std::map<size_t, AccuracyScore> accuracy;
+  std::map<size_t, std::string> traces, configs;
+  std::map<size_t, AccelConfig> parsed_configs;
+  std::map<size_t, Trace> parsed_traces;
+};
+
+void evaluate_points(const DseSpec& spec, const DseOptions& o, const PhaseSpec& phase, const std::vector<size_t>& mine,
+                     DseResult& result, Evaluation& evaluation);
+size_t evolve_points(const DseSpec& spec, const DseOptions& o, const PhaseSpec& phase, DseResult& result,
+                     Evaluation& evaluation);
+void conclude(const DseOptions& o, DseResult& result, Evaluation& evaluation);
+
+}  // namespace
+
 DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   auto not_yet = [&](const char* what) {
     throw Error(fmt::format("{}: {} is not available yet; leave it out (the default)", spec.file, what));
@@ -254,6 +274,12 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   if (spec.rank_allocation != RankAllocation::Uniform) not_yet("decomposition.rank_allocation: sensitivity");
   if (spec.rank_padding) not_yet("decomposition.rank_padding: true");
   if (spec.layer_reverting) not_yet("decomposition.layer_reverting: true");
+  if (spec.strategy == SearchStrategy::Evolutionary && o.shards > 1)
+    throw Error(fmt::format(
+        "{}:{}: search.strategy: evolutionary cannot run as --shard {}/{}: each generation is chosen from the results "
+        "of the one before, so the search does not split into independent slices; run it unsharded (--jobs N "
+        "parallelizes each generation), or use strategy exhaustive or random with --shard",
+        spec.file, spec.strategy_line, o.shard, o.shards));
   DseResult result;
   result.spec = spec;
   result.space = enumerate_decompositions(grid_of(spec));
@@ -269,11 +295,38 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   if (space.designs.size() > std::numeric_limits<size_t>::max() / hw_points)
     throw Error(fmt::format("{}: the design space is too large", spec.file));
   result.total_points = space.designs.size() * hw_points;
+  // The evolutionary search (evolutionary_search.h) chooses its points from results, a
+  // generation at a time; with points >= the space's size it is the exhaustive search.
+  Evaluation evaluation;
+  if (spec.strategy == SearchStrategy::Evolutionary && static_cast<size_t>(spec.points) < result.total_points) {
+    result.selected_points = evolve_points(spec, o, phase, result, evaluation);
+    conclude(o, result, evaluation);
+    return result;
+  }
   const std::vector<size_t> selected = select_points(spec, result.total_points);
   result.selected_points = selected.size();
   std::vector<size_t> mine;
   for (size_t p : selected)
     if (p % static_cast<size_t>(o.shards) == static_cast<size_t>(o.shard)) mine.push_back(p);
+  evaluate_points(spec, o, phase, mine, result, evaluation);
+  conclude(o, result, evaluation);
+  return result;
+}
+
+namespace {
+
+// Scores the points `mine` (distinct, none scored before): accuracy for their distinct
+// designs, simulations for their distinct (trace, config) pairs, then resources and
+// feasibility; appends their records to result.points in the order of `mine`.
+void evaluate_points(const DseSpec& spec, const DseOptions& o, const PhaseSpec& phase, const std::vector<size_t>& mine,
+                     DseResult& result, Evaluation& evaluation) {
+  const DecompositionSpace& space = result.space;
+  const size_t hw_points = spec.hardware_points();
+  std::map<size_t, AccuracyScore>& accuracy = evaluation.accuracy;
+  std::map<size_t, std::string>& traces = evaluation.traces;
+  std::map<size_t, std::string>& configs = evaluation.configs;
+  std::map<size_t, AccelConfig>& parsed_configs = evaluation.parsed_configs;
+  std::map<size_t, Trace>& parsed_traces = evaluation.parsed_traces;
 
   // ---- accuracy: each distinct decomposition once --------------------------------------
   const ResultCache accuracy_cache(o.out_dir, "accuracy");
@@ -282,6 +335,8 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   for (size_t p : mine) designs.push_back(p / hw_points);
   std::sort(designs.begin(), designs.end());
   designs.erase(std::unique(designs.begin(), designs.end()), designs.end());
+  designs.erase(std::remove_if(designs.begin(), designs.end(), [&](size_t d) { return accuracy.count(d) > 0; }),
+                designs.end());
   auto accuracy_key = [&](size_t d) {
     return stable_hash("itera-dse accuracy 1\n" + context + "\n" + space.designs[d].label());
   };
@@ -321,8 +376,6 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
         },
         [&](size_t i) { return space.designs[missing[i]].label(); });
   }
-  std::map<size_t, AccuracyScore> accuracy;
-  std::map<size_t, std::string> traces;
   const CatalogModel* catalog_model = spec.proxy() ? &find_catalog_model(spec.shape) : nullptr;
   for (size_t d : designs) {
     const uint64_t key = accuracy_key(d);
@@ -342,7 +395,6 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
 
   // ---- latency: each distinct (trace, config) once --------------------------------------
   const SimulationStage sims(o.out_dir);
-  std::map<size_t, std::string> configs;
   const sweep::PointConfigs point_configs(spec.hardware);
   for (size_t p : mine) {
     const size_t h = p % hw_points;
@@ -359,10 +411,10 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
 
   // ---- the records -------------------------------------------------------------------------
   const FpgaDevice* device = spec.device == "none" ? nullptr : &find_fpga_device(spec.device);
-  std::map<size_t, AccelConfig> parsed_configs;
-  for (const auto& [h, text] : configs) parsed_configs[h] = parse_accel_config(text, fmt::format("<hardware point {}>", h));
-  std::map<size_t, Trace> parsed_traces;
-  for (const auto& [d, text] : traces) parsed_traces[d] = parse_trace(text, fmt::format("<trace of design {}>", d));
+  for (const auto& [h, text] : configs)
+    if (!parsed_configs.count(h)) parsed_configs[h] = parse_accel_config(text, fmt::format("<hardware point {}>", h));
+  for (const auto& [d, text] : traces)
+    if (!parsed_traces.count(d)) parsed_traces[d] = parse_trace(text, fmt::format("<trace of design {}>", d));
   for (size_t p : mine) {
     PointRecord r;
     r.point = p;
@@ -382,6 +434,14 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
     r.feasible = r.accurate_enough && r.fits;
     result.points.push_back(r);
   }
+}
+
+// The Pareto fronts over result.points (ascending by point), the headline, and the
+// per-layer split of the headline's points.
+void conclude(const DseOptions& o, DseResult& result, Evaluation& evaluation) {
+  const SimulationStage sims(o.out_dir);
+  const std::map<size_t, std::string>& traces = evaluation.traces;
+  const std::map<size_t, std::string>& configs = evaluation.configs;
   std::vector<size_t> feasible;
   std::vector<Objectives<2>> two;
   std::vector<Objectives<3>> three;
@@ -398,11 +458,56 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   for (long i : {result.headline.baseline, result.headline.best, result.headline.best_low_rank}) {
     if (i < 0) continue;
     const PointRecord& p = result.points[static_cast<size_t>(i)];
-    const std::string& t = traces[p.design];
-    const std::string& c = configs[p.hardware];
+    const std::string& t = traces.at(p.design);
+    const std::string& c = configs.at(p.hardware);
     result.layers[p.point] = layer_latency(sims.report(t, c), sims.path(t, c));
   }
-  return result;
 }
+
+// How far an infeasible point is outside the budget and the device: the relative excess
+// of its accuracy metric over accuracy.max plus each resource's over its limit.
+double violation(const DseResult& r, const PointRecord& p, const FpgaDevice* device) {
+  double v = std::max(0.0, r.accuracy_of(p) - r.spec.max) / r.spec.max;
+  if (device != nullptr)
+    for (Resource x : kResources) {
+      const double limit = r.spec.max_utilization * static_cast<double>(available(*device, x));
+      const double used = static_cast<double>(p.resources[x]);
+      if (used > limit) v += (used - limit) / std::max(limit, 1.0);
+    }
+  return v;
+}
+
+// The evolutionary search (evolutionary_search.h), each generation scored by
+// evaluate_points; result.points ends ascending. Returns how many points it evaluated.
+size_t evolve_points(const DseSpec& spec, const DseOptions& o, const PhaseSpec& phase, DseResult& result,
+                     Evaluation& evaluation) {
+  const FpgaDevice* device = spec.device == "none" ? nullptr : &find_fpga_device(spec.device);
+  const size_t budget = static_cast<size_t>(spec.points);
+  size_t done = 0;
+  const std::vector<size_t> order = evolutionary_search(
+      spec, result.space,
+      [&](const std::vector<size_t>& batch) {
+        const size_t first = result.points.size();
+        evaluate_points(spec, o, phase, batch, result, evaluation);
+        std::vector<PointFitness> fitness;
+        for (size_t i = first; i < result.points.size(); ++i) {
+          const PointRecord& p = result.points[i];
+          fitness.push_back({p.feasible, p.feasible ? 0.0 : violation(result, p, device), result.accuracy_of(p),
+                             p.sim.latency_us});
+        }
+        return fitness;
+      },
+      [&](size_t generation, const std::vector<size_t>& batch) {
+        done += batch.size();
+        if (o.progress)
+          fmt::print(stderr, "evolutionary search: generation {}: {} new points ({}/{})\n", generation, batch.size(),
+                     done, budget);
+      });
+  std::sort(result.points.begin(), result.points.end(),
+            [](const PointRecord& a, const PointRecord& b) { return a.point < b.point; });
+  return order.size();
+}
+
+}  // namespace
 
 }  // namespace itera::dse
