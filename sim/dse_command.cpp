@@ -149,7 +149,7 @@ int run_dse(const std::vector<std::string>& args) {
     ("spec", po::value(&spec_path), "required: the DSE spec (YAML; configs/README.md, \"Co-design DSE\")")
     ("out", po::value(&out_dir), "required: output directory (points.csv, pareto.csv, summary.json, report.md, cache/)")
     ("jobs", po::value(&jobs)->default_value(1), "worker processes")
-    ("shard", po::value(&shard_text), "I/N: evaluate only slice I of N (join the slices with 'itera dse merge')")
+    ("shard", po::value(&shard_text), "I/N: evaluate only slice I of N (join the slices with 'itera dse merge'); not with strategy evolutionary")
     ("no-progress", po::bool_switch(&no_progress), "no progress line on standard error");
   // clang-format on
   po::variables_map vm;

@@ -286,6 +286,20 @@ TEST(DsePlanning, SensitivityAllocationIsComparedWithUniformRanks) {
     EXPECT_EQ(slurp(dir.file(std::string("one/") + f)), slurp(dir.file(std::string("merged/") + f))) << f;
 }
 
+TEST(DsePlanning, EvolutionarySearchRunsThePlansButNotSensitivityDesigns) {
+  TempDir dir;
+  // Padding and reverting apply per point, so the evolutionary search runs them.
+  const auto rows = run_spec(dir, "evo", spec_text("decode", "  rank_padding: true\n  layer_reverting: true\n") +
+                                             "search: {strategy: evolutionary, points: 12, seed: 3}\n");
+  EXPECT_EQ(rows.size(), 12u);
+  write_file(dir.file("evo-sens.yaml"), spec_text("decode", "  rank_allocation: sensitivity\n") +
+                                            "search: {strategy: evolutionary, points: 12, seed: 3}\n");
+  const auto r = run_cli("dse --spec '" + dir.file("evo-sens.yaml") + "' --out '" + dir.file("x") + "' --no-progress");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("evo-sens.yaml:17: search.strategy: evolutionary"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rank_allocation: sensitivity"), std::string::npos) << r.err;
+}
+
 TEST(DsePlanning, ShippedSpecsParseWithTheirOptions) {
   std::vector<std::string> devices;
   for (const FpgaDevice& d : builtin_fpga_devices().all()) devices.push_back(d.name);

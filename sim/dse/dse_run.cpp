@@ -12,8 +12,10 @@
 #include "catalog.h"
 #include "error.h"
 #include "llama_hf.h"
-#include "pareto.h"
 #include "design_evaluator.h"
+#include "evolutionary_search.h"
+#include "fpga_device_files.h"
+#include "pareto.h"
 #include "rng.h"
 #include "text.h"
 #include "trace_builder.h"
@@ -126,8 +128,8 @@ std::vector<size_t> select_points(const DseSpec& spec, size_t total) {
     return chosen;
   }
   if (spec.strategy != SearchStrategy::Random)
-    throw Error(fmt::format("{}: search.strategy = {} is not available yet; use exhaustive or random", spec.file,
-                            to_string(spec.strategy)));
+    throw Error(fmt::format("{}: search.strategy = {} chooses its points from results as it goes (run_dse runs it)",
+                            spec.file, to_string(spec.strategy)));
   // Floyd's algorithm: spec.points distinct numbers, uniformly, in O(points).
   Rng rng(spec.seed);
   std::set<size_t> picked;
@@ -159,7 +161,65 @@ void add_sensitivity_designs(DecompositionSpace& space) {
   space.designs.insert(space.designs.end(), extra.begin(), extra.end());
 }
 
+namespace {
+
+// How far an infeasible point is outside the budget and the device: the relative excess
+// of its accuracy metric over accuracy.max plus each resource's over its limit, plus 1
+// when it does not run on its hardware.
+double violation(const DseResult& r, const PointRecord& p, const FpgaDevice* device) {
+  double v = p.sim_failure.empty() ? 0.0 : 1.0;
+  if (p.has_accuracy) v += std::max(0.0, r.accuracy_of(p) - r.spec.max) / r.spec.max;
+  if (device != nullptr)
+    for (Resource x : kResources) {
+      const double limit = r.spec.max_utilization * static_cast<double>(available(*device, x));
+      const double used = static_cast<double>(p.resources[x]);
+      if (used > limit) v += (used - limit) / std::max(limit, 1.0);
+    }
+  return v;
+}
+
+// The evolutionary search (evolutionary_search.h), each generation scored by the
+// evaluator; result.points ends ascending. Returns how many points it evaluated.
+size_t evolve_points(const DseSpec& spec, const DseOptions& o, DesignEvaluator& evaluator, DseResult& result) {
+  const FpgaDevice* device = spec.device == "none" ? nullptr : &find_fpga_device(spec.device);
+  const size_t budget = static_cast<size_t>(spec.points);
+  size_t done = 0;
+  const std::vector<size_t> order = evolutionary_search(
+      spec, result.space,
+      [&](const std::vector<size_t>& batch) {
+        std::vector<PointRecord> records = evaluator.evaluate(batch);
+        std::vector<PointFitness> fitness;
+        for (const PointRecord& p : records)
+          fitness.push_back({p.feasible, p.feasible ? 0.0 : violation(result, p, device),
+                             p.has_accuracy ? result.accuracy_of(p) : 0.0, p.sim.latency_us});
+        for (PointRecord& p : records) result.points.push_back(std::move(p));
+        return fitness;
+      },
+      [&](size_t generation, const std::vector<size_t>& batch) {
+        done += batch.size();
+        if (o.progress)
+          fmt::print(stderr, "evolutionary search: generation {}: {} new points ({}/{})\n", generation, batch.size(),
+                     done, budget);
+      });
+  std::sort(result.points.begin(), result.points.end(),
+            [](const PointRecord& a, const PointRecord& b) { return a.point < b.point; });
+  return order.size();
+}
+
+}  // namespace
+
 DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
+  if (spec.strategy == SearchStrategy::Evolutionary && o.shards > 1)
+    throw Error(fmt::format(
+        "{}:{}: search.strategy: evolutionary cannot run as --shard {}/{}: each generation is chosen from the results "
+        "of the one before, so the search does not split into independent slices; run it unsharded (--jobs N "
+        "parallelizes each generation), or use strategy exhaustive or random with --shard",
+        spec.file, spec.strategy_line, o.shard, o.shards));
+  if (spec.strategy == SearchStrategy::Evolutionary && spec.rank_allocation == RankAllocation::Sensitivity)
+    throw Error(fmt::format("{}:{}: search.strategy: evolutionary searches the decomposition grid's knobs, which do "
+                            "not include the sensitivity-allocated designs; use exhaustive or random search with "
+                            "decomposition.rank_allocation: sensitivity",
+                            spec.file, spec.strategy_line));
   DseResult result;
   result.spec = spec;
   result.space = enumerate_decompositions(grid_of(spec));
@@ -175,14 +235,19 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
   if (space.designs.size() > std::numeric_limits<size_t>::max() / hw_points)
     throw Error(fmt::format("{}: the design space is too large", spec.file));
   result.total_points = space.designs.size() * hw_points;
-  const std::vector<size_t> selected = select_points(spec, result.total_points);
-  result.selected_points = selected.size();
-  std::vector<size_t> mine;
-  for (size_t p : selected)
-    if (p % static_cast<size_t>(o.shards) == static_cast<size_t>(o.shard)) mine.push_back(p);
-
   DesignEvaluator evaluator(spec, space, o);
-  result.points = evaluator.evaluate(mine);
+  // The evolutionary search chooses its points from results, a generation at a time;
+  // with points >= the space's size it is the exhaustive search.
+  if (spec.strategy == SearchStrategy::Evolutionary && static_cast<size_t>(spec.points) < result.total_points) {
+    result.selected_points = evolve_points(spec, o, evaluator, result);
+  } else {
+    const std::vector<size_t> selected = select_points(spec, result.total_points);
+    result.selected_points = selected.size();
+    std::vector<size_t> mine;
+    for (size_t p : selected)
+      if (p % static_cast<size_t>(o.shards) == static_cast<size_t>(o.shard)) mine.push_back(p);
+    result.points = evaluator.evaluate(mine);
+  }
 
   std::vector<size_t> feasible;
   std::vector<Objectives<2>> two;

@@ -6,6 +6,9 @@
 //   1. The decompositions (design_space.h) and hardware points (the spec's grid) span
 //      points numbered design * hardware_points + hardware; the search strategy
 //      selects some (exhaustive: all), and --shard I/N keeps those with number % N == I.
+//      The evolutionary search (evolutionary_search.h) selects a generation at a time
+//      from the results of the ones before and runs steps 2-4 per generation; it cannot
+//      be sharded.
 //   2. Accuracy: each distinct decomposition is scored once (accuracy_scorer.h), in a
 //      forked worker, and cached by the hash of everything it depends on.
 //   3. Latency: the trace `itera trace` writes for the decomposition and workload (for a
@@ -106,7 +109,8 @@ struct DseResult {
 Headline find_headline(const DseResult& r);
 
 // The selected point numbers (all shards), ascending: exhaustive = all; random = a
-// sample of spec.points distinct numbers drawn with spec.seed.
+// sample of spec.points distinct numbers drawn with spec.seed; evolutionary with
+// spec.points >= total = all (with fewer it selects as it goes: throws).
 std::vector<size_t> select_points(const DseSpec& spec, size_t total);
 
 DseResult run_dse(const DseSpec& spec, const DseOptions& options);

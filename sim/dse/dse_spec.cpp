@@ -230,9 +230,16 @@ DseSpec parse_dse_spec(const std::string& text, const std::string& file,
       field("layer_reverting", [&](auto& k, auto& v, auto& p) { s.layer_reverting = r.boolean(k, v, p); }),
   };
   const Fields search = {
-      field("strategy", [&](auto& k, auto& v, auto& p) { s.strategy = pick(r, k, v, p, kStrategies); }),
+      field("strategy", [&](auto& k, auto& v, auto& p) {
+        s.strategy = pick(r, k, v, p, kStrategies);
+        s.strategy_line = line_of(k);
+      }),
       field("points", [&](auto& k, auto& v, auto& p) { s.points = positive_count(r, k, v, p); }),
       field("seed", [&](auto& k, auto& v, auto& p) { s.seed = seed_value(r, k, v, p); }),
+      field("population", [&](auto& k, auto& v, auto& p) {
+        s.population = positive_count(r, k, v, p);
+        if (s.population < 2) r.fail(k, fmt::format("{} must be at least 2 (two parents); got {}", p, shown(v)));
+      }),
   };
   const Fields top = {
       field("model", [&](auto& k, auto& v, auto& p) { s.model = path_text(r, k, v, p); }),
@@ -295,10 +302,15 @@ DseSpec parse_dse_spec(const std::string& text, const std::string& file,
   if (s.group.values.empty()) s.group = {{0}, {0}, 0};
   if (s.factor_bits.values.empty()) s.factor_bits = {{4}, {0}, 0};
   if (s.strategy != SearchStrategy::Exhaustive && s.points == 0)
-    missing(fmt::format("search.strategy = {} needs search.points (how many design points to evaluate)",
-                        to_string(s.strategy)));
+    r.fail(seen.at("search.strategy"),
+           fmt::format("search.strategy = {} needs search.points (how many design points to evaluate, >= 1)",
+                       to_string(s.strategy)));
   if (s.strategy == SearchStrategy::Exhaustive && seen.has("search.points"))
     r.fail(seen.at("search.points"), "search.points applies only to the random and evolutionary strategies");
+  if (s.strategy != SearchStrategy::Evolutionary && seen.has("search.population"))
+    r.fail(seen.at("search.population"), fmt::format("search.population applies only to the evolutionary strategy "
+                                                     "(search.strategy is {})",
+                                                     to_string(s.strategy)));
 
   sweep::read_base_and_grid(r, has_hw_base ? &hw_base_key : nullptr, has_hw_base ? &hw_base : nullptr,
                             has_hw_grid ? &hw_grid_key : nullptr, has_hw_grid ? &hw_grid : nullptr, s.hardware);

@@ -76,6 +76,8 @@ struct DseSpec {
   SearchStrategy strategy = SearchStrategy::Exhaustive;
   int64_t points = 0;  // random / evolutionary: how many design points to evaluate
   uint64_t seed = 0;
+  int64_t population = 0;  // evolutionary: the population size (0: evolutionary_search.h's default)
+  int strategy_line = 0;   // the line of search.strategy (0: not given)
 };
 
 // Parses a spec's text; `file` names it in messages and anchors relative paths.
