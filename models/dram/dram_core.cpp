@@ -80,8 +80,25 @@ uint64_t DramCore::next_event() const {
   return h.next();
 }
 
+bool DramCore::stream(Channel& c) {
+  const Refresh& r = c.refresh;
+  if (r.due() || now_ < r.blocked_until() || now_ >= r.next_due()) return false;
+  // RD/WRs at now_, now_ + BL/2, ... before the next refresh falls due.
+  const uint64_t k = c.scheduler.stream_columns(now_, r.next_due() - 1, c.banks, stats_);
+  if (k == 0) return false;
+  last_data_end_ = std::max(last_data_end_, c.scheduler.bus_free());
+  outstanding_ -= k;
+  streamed_bursts_ += k;
+  now_ += (k - 1) * cycles_.burst_cycles + 1;
+  return true;
+}
+
 void DramCore::run_until_idle() {
   while (!idle()) {
+    // One channel: a stream of RD/WRs from one open row is issued in one go
+    // (CommandScheduler::stream_columns). With several channels each visited cycle
+    // steps them all, so a stream of one would skip the others' events.
+    if (channels_.size() == 1 && stream(channels_.front())) continue;
     if (step())
       ++now_;
     else

@@ -14,7 +14,8 @@
 // Speed: run_until_idle only visits ticks at which some command can issue, data ends or
 // a refresh starts or ends (about 40 ns of host time per streamed burst; a queue full of
 // random accesses costs more, about 1.5 us per burst, as each visited tick scans the
-// queue). The class is final so that run_until_idle's idle() test is a direct call.
+// queue). With one channel, a stream of bursts from open rows is issued many at a time
+// (CommandScheduler::stream_columns), so a sequential transfer costs a few steps per row. The class is final so that run_until_idle's idle() test is a direct call.
 #include <cstdint>
 #include <vector>
 
@@ -44,6 +45,9 @@ class DramCore final : public MemoryCore {
   std::string describe() const override;
 
   uint64_t burst_bytes() const { return mapping_.burst_bytes(); }
+  // Bursts run_until_idle issued through the streaming fast path (stream()); they are
+  // counted in stats() like any other. For tests: proof that the path was taken.
+  uint64_t streamed_bursts() const { return streamed_bursts_; }
 
  private:
   struct Channel {
@@ -55,13 +59,17 @@ class DramCore final : public MemoryCore {
 
   bool step_channel(Channel& c);  // everything one channel does at now_; true if its state changed
   bool step();                    // all channels at now_
+  // The only channel's streaming fast path at now_ (CommandScheduler::stream_columns),
+  // when no refresh is due or in progress; true if it issued (now_ then one cycle after
+  // the last RD/WR, as step() and ++now_ would leave it).
+  bool stream(Channel& c);
   uint64_t next_event() const;    // earliest cycle > now_ at which something may happen
 
   DramTiming timing_;
   CommandTiming cycles_;
   AddressMapping mapping_;
   std::vector<Channel> channels_;
-  uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0;
+  uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0, streamed_bursts_ = 0;
   MemoryStats stats_;
 };
 
