@@ -82,6 +82,7 @@ class CommandScheduler {
     for (const BurstRun& q : queue_) h.consider(banks[q.bank].ready_for(q.row));
   }
 
+  bool empty() const { return queue_.empty() && waiting_.empty(); }  // no burst to issue
   uint64_t bus_free() const { return bus_free_; }  // the data bus carries data until then
   uint64_t queued() const { return queued_; }      // bursts in the request queue
   const std::vector<BurstRun>& queue() const { return queue_; }  // oldest first

@@ -70,13 +70,10 @@ void DramCore::tick() {
   ++now_;
 }
 
-uint64_t DramCore::next_event() const {
+uint64_t DramCore::next_event(const Channel& c) const {
   EventHorizon h(now_);
-  h.consider(last_data_end_);
-  for (const Channel& c : channels_) {
-    c.refresh.next_events(h, c.scheduler.bus_free());
-    c.scheduler.next_events(h, c.banks);
-  }
+  c.refresh.next_events(h, c.scheduler.bus_free());
+  c.scheduler.next_events(h, c.banks);
   return h.next();
 }
 
@@ -93,17 +90,44 @@ bool DramCore::stream(Channel& c) {
   return true;
 }
 
+// Ticking steps every channel at every cycle, and a channel's step reads and changes only
+// its own state (the rest is sums and a maximum: stats_, outstanding_, last_data_end_),
+// so the channels can be run one after another, each visiting the cycles at which its
+// own state may change (next_event(c)) or issuing a stream of RD/WRs at once (stream()).
+// Ticking finds the core idle first at `end`: the cycle after the last RD/WR of any
+// channel, or the end of the last data on the bus if later (or now_, with nothing to
+// issue). So each channel runs to its last RD/WR, then on to `end`, exclusive, when
+// only its refreshes can happen.
 void DramCore::run_until_idle() {
-  while (!idle()) {
-    // One channel: a stream of RD/WRs from one open row is issued in one go
-    // (CommandScheduler::stream_columns). With several channels each visited cycle
-    // steps them all, so a stream of one would skip the others' events.
-    if (channels_.size() == 1 && stream(channels_.front())) continue;
-    if (step())
-      ++now_;
-    else
-      now_ = next_event();
+  if (idle()) return;
+  const uint64_t start = now_;
+  uint64_t end = start;
+  std::vector<uint64_t> reached(channels_.size());
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    Channel& c = channels_[i];
+    now_ = start;
+    while (!c.scheduler.empty()) {
+      if (stream(c)) continue;
+      if (step_channel(c))
+        ++now_;
+      else
+        now_ = next_event(c);
+    }
+    reached[i] = now_;
+    end = std::max(end, now_);
   }
+  end = std::max(end, last_data_end_);
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    Channel& c = channels_[i];
+    now_ = reached[i];
+    while (now_ < end) {
+      if (step_channel(c))
+        ++now_;
+      else
+        now_ = std::min(end, next_event(c));
+    }
+  }
+  now_ = end;
 }
 
 void DramCore::skip_to(uint64_t t) {

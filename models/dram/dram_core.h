@@ -14,8 +14,9 @@
 // Speed: run_until_idle only visits ticks at which some command can issue, data ends or
 // a refresh starts or ends (about 40 ns of host time per streamed burst; a queue full of
 // random accesses costs more, about 1.5 us per burst, as each visited tick scans the
-// queue). With one channel, a stream of bursts from open rows is issued many at a time
-// (CommandScheduler::stream_columns), so a sequential transfer costs a few steps per row. The class is final so that run_until_idle's idle() test is a direct call.
+// queue). The channels run one after another, and a stream of bursts from open rows is
+// issued many at a time (CommandScheduler::stream_columns), so a sequential transfer
+// costs a few steps per row. The class is final so that run_until_idle's idle() test is a direct call.
 #include <cstdint>
 #include <vector>
 
@@ -59,11 +60,12 @@ class DramCore final : public MemoryCore {
 
   bool step_channel(Channel& c);  // everything one channel does at now_; true if its state changed
   bool step();                    // all channels at now_
-  // The only channel's streaming fast path at now_ (CommandScheduler::stream_columns),
+  // A channel's streaming fast path at now_ (CommandScheduler::stream_columns),
   // when no refresh is due or in progress; true if it issued (now_ then one cycle after
   // the last RD/WR, as step() and ++now_ would leave it).
   bool stream(Channel& c);
-  uint64_t next_event() const;    // earliest cycle > now_ at which something may happen
+  // The earliest cycle > now_ at which something may happen in channel c.
+  uint64_t next_event(const Channel& c) const;
 
   DramTiming timing_;
   CommandTiming cycles_;
