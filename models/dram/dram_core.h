@@ -12,11 +12,12 @@
 // read_bytes / write_bytes count the bytes asked for, bursts the column commands.
 //
 // Speed: run_until_idle only visits ticks at which some command can issue, data ends or
-// a refresh starts or ends (about 40 ns of host time per streamed burst; a queue full of
-// random accesses costs more, about 1.5 us per burst, as each visited tick scans the
-// queue). The channels run one after another, and a stream of bursts from open rows is
-// issued many at a time (CommandScheduler::stream_columns), so a sequential transfer
-// costs a few steps per row. The class is final so that run_until_idle's idle() test is a direct call.
+// a refresh starts or ends, and runs the channels one after another; a stream of bursts
+// from open rows is issued many at a time (CommandScheduler::stream_columns), so a
+// sequential transfer costs a few steps per row (one step a burst took about 40 ns of
+// host time). A queue full of random accesses costs more, about 1.5 us per burst, as
+// each visited tick scans the queue. The class is final so that run_until_idle's idle()
+// test is a direct call.
 #include <cstdint>
 #include <vector>
 
