@@ -29,6 +29,29 @@ DmaController::DmaController(const sc_core::sc_module_name& name, Unit unit, con
   SC_THREAD(run);
 }
 
+std::string DmaController::status() const {
+  const auto task = [this](int op) -> const OpTask& { return tasks_[static_cast<size_t>(op)]; };
+  switch (doing_) {
+    case Doing::NotStarted:
+      return "not started";
+    case Doing::WaitsForOtherArray:
+      return fmt::format("op '{}' waits for op '{}' on the other array before accumulating", task(doing_op_).op->name,
+                         task(doing_target_).op->name);
+    case Doing::ReadsBack:
+      return fmt::format("reading back output tile of op '{}' to accumulate", task(doing_op_).op->name);
+    case Doing::WritesBack:
+      return fmt::format("writing back an output tile of op '{}'", task(doing_op_).op->name);
+    case Doing::Loads:
+      return fmt::format("loading tile {} of {} of op '{}'", doing_step_ + 1, task(doing_op_).plan.steps(),
+                         task(doing_op_).op->name);
+    case Doing::WaitsForArray:
+      return "waiting for the PE array to finish a tile";
+    case Doing::Finished:
+      return "finished";
+  }
+  return "";
+}
+
 bool DmaController::transfer(int op, Buffer buffer, uint64_t addr, int64_t bytes, bool write) {
   if (bytes <= 0) return true;
   if (scratch_.size() < static_cast<size_t>(bytes)) scratch_.resize(static_cast<size_t>(bytes));
@@ -109,20 +132,23 @@ bool DmaController::write_back() {
       const OpTask& target_task = tasks_[static_cast<size_t>(task.accumulate_target)];
       OpProgress& target = progress_[static_cast<size_t>(task.accumulate_target)];
       if (!target.done && target_task.unit != unit_) {
-        status_ = fmt::format("op '{}' waits for op '{}' on the other array before accumulating", task.op->name,
-                              target_task.op->name);
+        doing_ = Doing::WaitsForOtherArray;
+        doing_op_ = w.op;
+        doing_target_ = task.accumulate_target;
         array_.set_wait_cause(ArrayState::DepStall);
         while (!target.done && !failure_->failed()) sc_core::wait(*target.done_event);
       }
     }
-    status_ = fmt::format("reading back output tile of op '{}' to accumulate", task.op->name);
+    doing_ = Doing::ReadsBack;
+    doing_op_ = w.op;
     array_.set_wait_cause(ArrayState::DramStall);
     if (!transfer(w.op, Buffer::Output, y_addr, w.step.y_bytes, false)) return false;
     srams_[Buffer::Output]->count_dma_fill(w.step.y_bytes, w.op);
     if (observer_ != nullptr)
       observer_->tile_loaded(task, Buffer::Output, w.step, scratch_.data(), static_cast<size_t>(w.step.y_bytes));
   }
-  status_ = fmt::format("writing back an output tile of op '{}'", task.op->name);
+  doing_ = Doing::WritesBack;
+  doing_op_ = w.op;
   finish_output(w.op, w.step);
   array_.set_wait_cause(ArrayState::DramStall);
   if (!transfer(w.op, Buffer::Output, y_addr, w.step.y_bytes, true)) return false;
@@ -145,7 +171,9 @@ bool DmaController::load_next(bool& pushed) {
   if (static_cast<int>(inflight_.size()) >= depth_ || (opens_output && open_outputs_ >= out_depth_)) return true;
   OpProgress& prog = progress_[static_cast<size_t>(task.index)];
   if (prog.start_cycle < 0) prog.start_cycle = clocking_.now_cycle();
-  status_ = fmt::format("loading tile {} of {} of op '{}'", next_step_ + 1, plan.steps(), task.op->name);
+  doing_ = Doing::Loads;
+  doing_op_ = task.index;
+  doing_step_ = next_step_;
   array_.set_wait_cause(ArrayState::DramStall);
   // One operand tile from DRAM into its buffer.
   const auto load = [&](Buffer buf, uint64_t addr, int64_t bytes) {
@@ -195,10 +223,10 @@ void DmaController::run() {
     if (!load_next(pushed)) return;
     if (pushed) continue;
     if (next_op_ == mine_.size() && inflight_.empty() && writebacks_.empty()) break;
-    status_ = "waiting for the PE array to finish a tile";
+    doing_ = Doing::WaitsForArray;
     sc_core::wait(array_.job_done_event());
   }
-  status_ = "finished";
+  doing_ = Doing::Finished;
   array_.set_wait_cause(ArrayState::Idle);
   finished_ = true;
   finished_event_.notify(sc_core::SC_ZERO_TIME);

@@ -47,7 +47,7 @@ class DmaController : public sc_core::sc_module {
   bool finished() const { return finished_; }
   // Tells `observer` (functional mode) about every loaded and finished tile.
   void set_observer(TileObserver* observer) { observer_ = observer; }
-  std::string status() const { return status_; }
+  std::string status() const;
   const DmaCounters& counters() const { return counters_; }
   // Every transfer the memory served for this DMA, in order.
   const std::vector<ServedTransfer>& served() const { return served_; }
@@ -84,7 +84,12 @@ class DmaController : public sc_core::sc_module {
   SimFailure* failure_;
   sc_core::sc_event& finished_event_;
   bool finished_ = false;
-  std::string status_ = "not started";
+  // What the controller is doing, for status(): formatted only when asked (a deadlock
+  // report), not at every tile.
+  enum class Doing : uint8_t { NotStarted, WaitsForOtherArray, ReadsBack, WritesBack, Loads, WaitsForArray, Finished };
+  Doing doing_ = Doing::NotStarted;
+  int doing_op_ = 0, doing_target_ = 0;  // the op concerned; the op waited for
+  int64_t doing_step_ = 0;               // Loads: the step being loaded
   DmaCounters counters_;
   std::vector<ServedTransfer> served_;
   std::vector<uint8_t> scratch_;

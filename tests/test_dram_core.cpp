@@ -676,6 +676,74 @@ TEST(DramFastForward, RunUntilIdleAndSkipToEqualTicking) {
     for (uint64_t seed : {1, 2, 3}) compare_on_random_workload(t, seed, 40);
 }
 
+// The DMA's pattern in the fast fidelity: one transfer at a time on an idle core, tiles
+// of up to 256 KiB read and written sequentially in a few regions, small random accesses
+// between them, idle gaps of up to two refresh intervals. run_until_idle issues most of
+// the bursts through the streaming fast path; every figure must equal plain ticking
+// after each transfer.
+void compare_on_streamed_tiles(const DramTiming& t, uint64_t seed, int transfers) {
+  DramCore ticked(t), fast(t);
+  std::mt19937_64 rng(seed);
+  uint64_t region[3] = {0, uint64_t(1) << 26, uint64_t(3) << 26};
+  for (int i = 0; i < transfers; ++i) {
+    const bool write = rng() % 4 == 0;
+    uint64_t addr = 0, bytes = 0;
+    if (rng() % 8 == 0) {
+      addr = rng() % (uint64_t(1) << 28);
+      bytes = 1 + rng() % 512;
+    } else {
+      uint64_t& r = region[rng() % 3];
+      if (rng() % 5 == 0) r += rng() % 8192;  // a ragged gap before the next tile
+      addr = r;
+      bytes = 1 + rng() % (uint64_t(1) << 18);
+      r += bytes;
+    }
+    ticked.submit(addr, bytes, write);
+    fast.submit(addr, bytes, write);
+    while (!ticked.idle()) ticked.tick();
+    fast.run_until_idle();
+    const std::string where = fmt::format("{} seed {} transfer {} ({} B at 0x{:x})", t.name, seed, i, bytes, addr);
+    expect_same(ticked, fast, where);
+    if (::testing::Test::HasFailure()) return;
+    const uint64_t until = ticked.now() + (rng() % 3 == 0 ? rng() % (2 * u(t.tREFI)) : rng() % 64);
+    while (ticked.now() < until) ticked.tick();
+    fast.skip_to(until);
+    expect_same(ticked, fast, where + " (skip_to)");
+  }
+  EXPECT_GT(fast.stats().refreshes, 0u) << t.name << " seed " << seed;
+  EXPECT_GT(fast.streamed_bursts(), fast.stats().bursts / 2) << t.name << " seed " << seed;
+}
+
+TEST(DramFastForward, StreamedTilesEqualTicking) {
+  for (const DramTiming& t : dram_presets())
+    for (uint64_t seed : {11, 12, 13}) compare_on_streamed_tiles(t, seed, 60);
+}
+
+// A queue depth of 1 and of 2 leaves the fast path the fewest bursts to batch and
+// puts admissions right at its edges.
+TEST(DramFastForward, ShallowQueuesEqualTicking) {
+  for (const DramTiming& t : dram_presets()) {
+    for (int depth : {1, 2, 3}) {
+      DramCore ticked(t, depth), fast(t, depth);
+      std::mt19937_64 rng(static_cast<uint64_t>(depth));
+      for (int i = 0; i < 40; ++i) {
+        const uint64_t addr = rng() % (uint64_t(1) << 24), bytes = 1 + rng() % 20000;
+        ticked.submit(addr, bytes, false);
+        fast.submit(addr, bytes, false);
+        if (rng() % 2 == 0) {  // a second transfer queued behind the first
+          const uint64_t a2 = rng() % (uint64_t(1) << 24), b2 = 1 + rng() % 20000;
+          ticked.submit(a2, b2, true);
+          fast.submit(a2, b2, true);
+        }
+        while (!ticked.idle()) ticked.tick();
+        fast.run_until_idle();
+        expect_same(ticked, fast, fmt::format("{} depth {} transfer {}", t.name, depth, i));
+      }
+      EXPECT_GT(fast.streamed_bursts(), 0u) << t.name << " depth " << depth;
+    }
+  }
+}
+
 TEST(DramFastForward, RunUntilIdleOnAnIdleCoreDoesNothing) {
   DramCore core(find_dram_preset("hbm2"));
   core.run_until_idle();

@@ -70,23 +70,64 @@ void DramCore::tick() {
   ++now_;
 }
 
-uint64_t DramCore::next_event() const {
+uint64_t DramCore::next_event(const Channel& c) const {
   EventHorizon h(now_);
-  h.consider(last_data_end_);
-  for (const Channel& c : channels_) {
-    c.refresh.next_events(h, c.scheduler.bus_free());
-    c.scheduler.next_events(h, c.banks);
-  }
+  c.refresh.next_events(h, c.scheduler.bus_free());
+  c.scheduler.next_events(h, c.banks);
   return h.next();
 }
 
+bool DramCore::stream(Channel& c) {
+  const Refresh& r = c.refresh;
+  if (r.due() || now_ < r.blocked_until() || now_ >= r.next_due()) return false;
+  // RD/WRs at now_, now_ + BL/2, ... before the next refresh falls due.
+  const uint64_t k = c.scheduler.stream_columns(now_, r.next_due() - 1, c.banks, stats_);
+  if (k == 0) return false;
+  last_data_end_ = std::max(last_data_end_, c.scheduler.bus_free());
+  outstanding_ -= k;
+  streamed_bursts_ += k;
+  now_ += (k - 1) * cycles_.burst_cycles + 1;
+  return true;
+}
+
+// Ticking steps every channel at every cycle, and a channel's step reads and changes only
+// its own state (the rest is sums and a maximum: stats_, outstanding_, last_data_end_),
+// so the channels can be run one after another, each visiting the cycles at which its
+// own state may change (next_event(c)) or issuing a stream of RD/WRs at once (stream()).
+// Ticking finds the core idle first at `end`: the cycle after the last RD/WR of any
+// channel, or the end of the last data on the bus if later (or now_, with nothing to
+// issue). So each channel runs to its last RD/WR, then on to `end`, exclusive, when
+// only its refreshes can happen.
 void DramCore::run_until_idle() {
-  while (!idle()) {
-    if (step())
-      ++now_;
-    else
-      now_ = next_event();
+  if (idle()) return;
+  const uint64_t start = now_;
+  uint64_t end = start;
+  std::vector<uint64_t> reached(channels_.size());
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    Channel& c = channels_[i];
+    now_ = start;
+    while (!c.scheduler.empty()) {
+      if (stream(c)) continue;
+      if (step_channel(c))
+        ++now_;
+      else
+        now_ = next_event(c);
+    }
+    reached[i] = now_;
+    end = std::max(end, now_);
   }
+  end = std::max(end, last_data_end_);
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    Channel& c = channels_[i];
+    now_ = reached[i];
+    while (now_ < end) {
+      if (step_channel(c))
+        ++now_;
+      else
+        now_ = std::min(end, next_event(c));
+    }
+  }
+  now_ = end;
 }
 
 void DramCore::skip_to(uint64_t t) {

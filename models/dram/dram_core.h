@@ -12,9 +12,12 @@
 // read_bytes / write_bytes count the bytes asked for, bursts the column commands.
 //
 // Speed: run_until_idle only visits ticks at which some command can issue, data ends or
-// a refresh starts or ends (about 40 ns of host time per streamed burst; a queue full of
-// random accesses costs more, about 1.5 us per burst, as each visited tick scans the
-// queue). The class is final so that run_until_idle's idle() test is a direct call.
+// a refresh starts or ends, and runs the channels one after another; a stream of bursts
+// from open rows is issued many at a time (CommandScheduler::stream_columns), so a
+// sequential transfer costs a few steps per row (one step a burst took about 40 ns of
+// host time). A queue full of random accesses costs more, about 1.5 us per burst, as
+// each visited tick scans the queue. The class is final so that run_until_idle's idle()
+// test is a direct call.
 #include <cstdint>
 #include <vector>
 
@@ -44,6 +47,9 @@ class DramCore final : public MemoryCore {
   std::string describe() const override;
 
   uint64_t burst_bytes() const { return mapping_.burst_bytes(); }
+  // Bursts run_until_idle issued through the streaming fast path (stream()); they are
+  // counted in stats() like any other. For tests: proof that the path was taken.
+  uint64_t streamed_bursts() const { return streamed_bursts_; }
 
  private:
   struct Channel {
@@ -55,13 +61,18 @@ class DramCore final : public MemoryCore {
 
   bool step_channel(Channel& c);  // everything one channel does at now_; true if its state changed
   bool step();                    // all channels at now_
-  uint64_t next_event() const;    // earliest cycle > now_ at which something may happen
+  // A channel's streaming fast path at now_ (CommandScheduler::stream_columns),
+  // when no refresh is due or in progress; true if it issued (now_ then one cycle after
+  // the last RD/WR, as step() and ++now_ would leave it).
+  bool stream(Channel& c);
+  // The earliest cycle > now_ at which something may happen in channel c.
+  uint64_t next_event(const Channel& c) const;
 
   DramTiming timing_;
   CommandTiming cycles_;
   AddressMapping mapping_;
   std::vector<Channel> channels_;
-  uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0;
+  uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0, streamed_bursts_ = 0;
   MemoryStats stats_;
 };
 

@@ -1,5 +1,7 @@
 #include "simulation_stage.h"
 
+#include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -46,14 +48,49 @@ void SimulationStage::run(const std::vector<SimJob>& jobs, const DseOptions& o, 
   if (!o.compute)
     throw Error(fmt::format("{} simulation(s) have no result (e.g. {}); was every shard run to the end?", todo.size(),
                             jobs[todo[0]].name));
+  // Each distinct trace and config is parsed once, here, and the workers inherit the
+  // result (parsing a YAML config costs about as much as a tenth of a simulation). A text
+  // that does not parse fails each of its jobs in its worker, with the message the
+  // worker's own parse would give (which names the first such job).
+  struct Parsed {
+    std::optional<Trace> trace;
+    std::optional<AccelConfig> config;
+    std::string error;
+  };
+  std::map<const std::string*, Parsed> traces, configs;
+  for (size_t i : todo) {
+    const SimJob& job = jobs[i];
+    if (!traces.count(job.trace)) {
+      Parsed& p = traces[job.trace];
+      try {
+        p.trace = parse_trace(*job.trace, fmt::format("<trace of {}>", job.name));
+      } catch (const std::exception& e) {
+        p.error = e.what();
+      }
+    }
+    if (!configs.count(job.config)) {
+      Parsed& p = configs[job.config];
+      try {
+        p.config = parse_accel_config(*job.config, fmt::format("<config of {}>", job.name));
+      } catch (const std::exception& e) {
+        p.error = e.what();
+      }
+    }
+  }
   run_worker_tasks(
       what, todo.size(), o,
       [&](size_t i) {
         const SimJob& job = jobs[todo[i]];
+        // A trace or config that does not parse is an error of the run (a bad grid value
+        // must not pass for a design that does not fit).
+        const Parsed& t = traces.at(job.trace);
+        if (!t.trace) throw Error(t.error);
+        const Parsed& c = configs.at(job.config);
+        if (!c.config) throw Error(c.error);
+        const Trace& trace = *t.trace;
+        const AccelConfig& config = *c.config;
         nlohmann::json result;
         try {
-          const Trace trace = parse_trace(*job.trace, fmt::format("<trace of {}>", job.name));
-          const AccelConfig config = parse_accel_config(*job.config, fmt::format("<config of {}>", job.name));
           hw::SimOptions so;
           so.fidelity = hw::Fidelity::Fast;
           const hw::SimRun run = hw::simulate_trace(trace, config, so);
