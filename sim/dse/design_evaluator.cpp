@@ -372,7 +372,23 @@ struct DesignEvaluator::Impl {
   const std::string* failed(const Decomposition& d, size_t h) {
     const std::pair<std::string, size_t> k{d.label(), h};
     auto it = failures.find(k);
-    if (it == failures.end()) it = failures.emplace(k, sims.failure(traces.at(k.first), config(h))).first;
+    if (it == failures.end()) {
+      // One read of the cached result: why it failed, or its totals (kept for totals_of).
+      const std::string& t = traces.at(k.first);
+      const nlohmann::json j = sims.report(t, config(h));
+      std::optional<std::string> why;
+      if (const auto f = j.find("failed"); f != j.end()) {
+        why = f->is_string() ? f->get<std::string>() : std::string("failed");
+      } else if (!totals.count(k) && !reports.count(k)) {
+        try {
+          totals.emplace(k, sim_totals_from_json(j));
+        } catch (const Error& e) {
+          throw Error(fmt::format("cached simulation '{}': {}; delete it to recompute", sims.path(t, config(h)),
+                                  e.what()));
+        }
+      }
+      it = failures.emplace(k, std::move(why)).first;
+    }
     return it->second ? &*it->second : nullptr;
   }
 
