@@ -100,10 +100,10 @@ void multiply_transposed_q(const Matrix& r, const ColMatrix& u, Eigen::Index c0,
 // in cache, for the axpy into Z. The order of every sum is that of multiply_q and
 // multiply_transposed_q.
 template <int Q>
-void multiply_both_q(const Matrix& r, const ColMatrix& x, const ColMatrix& a, const ColMatrix& c, Eigen::Index c0,
-                     ColMatrix& y, ColMatrix& z) {
+void multiply_both_q(const Matrix& r, const ColMatrix& x, const ColMatrix* corr, Eigen::Index c0, ColMatrix& y,
+                     ColMatrix& z) {
   constexpr int T = rows_per_pass<Q>();
-  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW, k = a.cols();
+  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
   const float* xs[Q];
   float* zs[Q];
   for (int q = 0; q < Q; ++q) {
@@ -129,9 +129,7 @@ void multiply_both_q(const Matrix& r, const ColMatrix& x, const ColMatrix& a, co
       for (int q = 0; q < Q; ++q) {
         float s = hsum(acc[t][q]);
         for (Eigen::Index j = nv; j < n; ++j) s += rr[t][j] * xs[q][j];
-        float corr = 0.0f;
-        for (Eigen::Index l = 0; l < k; ++l) corr += a(i + t, l) * c(l, c0 + q);
-        w[t][q] = s - corr;
+        w[t][q] = corr ? s - (*corr)(i + t, c0 + q) : s;
         y(i + t, c0 + q) = w[t][q];
       }
     for (Eigen::Index j = 0; j < nv; j += kW) {
@@ -177,9 +175,9 @@ struct MulT {
 
 template <int Q>
 struct MulBoth {
-  static void run(const Matrix& r, const ColMatrix& x, const ColMatrix& a, const ColMatrix& c, ColMatrix& y,
-                  ColMatrix& z, Eigen::Index c0) {
-    multiply_both_q<Q>(r, x, a, c, c0, y, z);
+  static void run(const Matrix& r, const ColMatrix& x, const ColMatrix* corr, ColMatrix& y, ColMatrix& z,
+                  Eigen::Index c0) {
+    multiply_both_q<Q>(r, x, corr, c0, y, z);
   }
 };
 
@@ -288,7 +286,11 @@ void multiply_both(const Matrix& r, const ColMatrix& x, const ColMatrix& a, cons
                    ColMatrix& z) {
   y.resize(r.rows(), x.cols());
   z.setZero(r.cols(), x.cols());
-  by_chunks<MulBoth>(x.cols(), r, x, a, c, y, z);
+  // The correction A C in one small product (a per-row loop over A's strided rows
+  // would cost as much as the pass over R).
+  ColMatrix corr;
+  if (a.cols() > 0) corr.noalias() = a * c;
+  by_chunks<MulBoth>(x.cols(), r, x, a.cols() > 0 ? &corr : nullptr, y, z);
 }
 
 }  // namespace itera
