@@ -7,7 +7,9 @@
 // randomized: subspace iteration (Halko, Martinsson, Tropp 2011, Alg. 4.4) with
 //             block k + oversample, iterated until the top-k Ritz values change by
 //             less than `tol` (relative) between iterations, then Rayleigh-Ritz.
-//             O(m n (k + p)) per iteration.
+//             O(m n (k + p)) per iteration. Used for the fast Eckart-Young bound.
+// davidson:   block Davidson with thick restart (below); the fast engine of the
+//             methods. Far fewer products than subspace iteration on flat spectra.
 //
 // Every triplet is sign-normalised: the entry of v with the largest magnitude is
 // positive (u flips with it), so fast and exact results are comparable.
