@@ -1,8 +1,10 @@
 // Truncated SVD engines and the deflation solver against Eigen's full SVD.
 #include <gtest/gtest.h>
 
+#include "linalg/block_products.h"
 #include "linalg/deflation.h"
 #include "linalg/truncated_svd.h"
+#include "quantizer.h"
 #include "synthetic.h"
 
 namespace itera {
@@ -21,6 +23,57 @@ TEST(Linalg, RandomizedSvdMatchesExact) {
   // Orthonormal columns.
   EXPECT_LT((rnd.V.transpose() * rnd.V - ColMatrix::Identity(12, 12)).norm(), 1e-4f);
   EXPECT_LT((rnd.U.transpose() * rnd.U - ColMatrix::Identity(12, 12)).norm(), 1e-4f);
+}
+
+// Rank-k error ||R - U S V^T|| / ||R|| of a truncated SVD.
+double truncation_error(const Matrix& r, const TruncatedSvd& t) {
+  const Matrix lr = t.U * t.sigma.asDiagonal() * t.V.transpose();
+  return (r - lr).norm() / r.norm();
+}
+
+TEST(Linalg, DavidsonSvdMatchesExact) {
+  const Matrix w = synthetic_weight(300, 200, 1);
+  const TruncatedSvd ex = exact_truncated_svd(w, 12);
+  const TruncatedSvd dav = davidson_truncated_svd(w, 12, 5);
+  for (int j = 0; j < 12; ++j) EXPECT_NEAR(dav.sigma(j), ex.sigma(j), 1e-3 * ex.sigma(0)) << j;
+  EXPECT_GT(dav.V.col(0).dot(ex.V.col(0)), 0.999f);  // same vector, same sign
+  EXPECT_LT((dav.V.transpose() * dav.V - ColMatrix::Identity(12, 12)).norm(), 1e-4f);
+  EXPECT_LT((dav.U.transpose() * dav.U - ColMatrix::Identity(12, 12)).norm(), 1e-4f);
+  EXPECT_NEAR(truncation_error(w, dav), truncation_error(w, ex), 1e-4 * truncation_error(w, ex));
+}
+
+// The quantization residual W - Q(W) has a flat spectrum: the energy rule stops long
+// before the vectors converge, with the rank-k error still that of the exact SVD.
+TEST(Linalg, DavidsonSvdOnAFlatSpectrumReachesTheExactError) {
+  const Matrix w = synthetic_weight(384, 320, 6);
+  QuantSpec spec;
+  spec.bits = 4;
+  const Matrix r = w - fake_quantize(w, spec);
+  for (int k : {8, 32}) {
+    const double ex = truncation_error(r, exact_truncated_svd(r, k));
+    const TruncatedSvd dav = davidson_truncated_svd(r, k, 9);
+    EXPECT_NEAR(truncation_error(r, dav), ex, 1e-4 * ex) << k;
+    EXPECT_LT((dav.U.transpose() * dav.U - ColMatrix::Identity(k, k)).norm(), 1e-4f) << k;
+  }
+}
+
+// One pass over R for Y = R X - A C and Z = R^T Y, against Eigen; sizes not multiples
+// of the 16-wide lanes or the row blocks, and 1..6 vectors (chunks of 4 and the rest).
+TEST(Linalg, MultiplyBothMatchesEigen) {
+  const Matrix r = synthetic_weight(37, 53, 3);
+  const ColMatrix a = ColMatrix(synthetic_weight(37, 3, 4));
+  for (int q = 1; q <= 6; ++q) {
+    const ColMatrix x = ColMatrix(synthetic_weight(53, q, 10 + q));
+    const ColMatrix c = ColMatrix(synthetic_weight(3, q, 20 + q));
+    ColMatrix y, z;
+    multiply_both(r, x, a, c, y, z);
+    const ColMatrix y_ref = r * x - a * c;
+    const ColMatrix z_ref = r.transpose() * y_ref;
+    EXPECT_LT((y - y_ref).norm(), 1e-5f * y_ref.norm()) << q;
+    EXPECT_LT((z - z_ref).norm(), 1e-5f * z_ref.norm()) << q;
+    multiply_both(r, x, ColMatrix(37, 0), ColMatrix(0, q), y, z);  // no deflated terms
+    EXPECT_LT((y - r * x).norm(), 1e-5f * (r * x).norm()) << q;
+  }
 }
 
 TEST(Linalg, SignConvention) {

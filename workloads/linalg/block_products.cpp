@@ -95,6 +95,60 @@ void multiply_transposed_q(const Matrix& r, const ColMatrix& u, Eigen::Index c0,
   for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
 }
 
+// Y[:, c0:c0+Q] = R X - A C and Z[:, c0:c0+Q] += R^T Y in one pass over R: each block
+// of rows is used for its dot products, corrected by the deflated terms, then, still
+// in cache, for the axpy into Z. The order of every sum is that of multiply_q and
+// multiply_transposed_q.
+template <int Q>
+void multiply_both_q(const Matrix& r, const ColMatrix& x, const ColMatrix* corr, Eigen::Index c0, ColMatrix& y,
+                     ColMatrix& z) {
+  constexpr int T = rows_per_pass<Q>();
+  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
+  const float* xs[Q];
+  float* zs[Q];
+  for (int q = 0; q < Q; ++q) {
+    xs[q] = x.col(c0 + q).data();
+    zs[q] = z.col(c0 + q).data();
+  }
+  Eigen::Index i = 0;
+  auto rows_block = [&](auto t_count) {
+    constexpr int TT = decltype(t_count)::value;
+    const float* rr[TT];
+    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
+    Lanes acc[TT][Q] = {};
+    for (Eigen::Index j = 0; j < nv; j += kW) {
+      Lanes rv[TT];
+      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
+      for (int q = 0; q < Q; ++q) {
+        const Lanes xv = load(xs[q] + j);
+        for (int t = 0; t < TT; ++t) acc[t][q] += rv[t] * xv;
+      }
+    }
+    float w[TT][Q];
+    for (int t = 0; t < TT; ++t)
+      for (int q = 0; q < Q; ++q) {
+        float s = hsum(acc[t][q]);
+        for (Eigen::Index j = nv; j < n; ++j) s += rr[t][j] * xs[q][j];
+        w[t][q] = corr ? s - (*corr)(i + t, c0 + q) : s;
+        y(i + t, c0 + q) = w[t][q];
+      }
+    for (Eigen::Index j = 0; j < nv; j += kW) {
+      Lanes rv[TT];
+      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
+      for (int q = 0; q < Q; ++q) {
+        Lanes sum = load(zs[q] + j);
+        for (int t = 0; t < TT; ++t) sum += w[t][q] * rv[t];
+        store(zs[q] + j, sum);
+      }
+    }
+    for (Eigen::Index j = nv; j < n; ++j)
+      for (int q = 0; q < Q; ++q)
+        for (int t = 0; t < TT; ++t) zs[q][j] += w[t][q] * rr[t][j];
+  };
+  for (; i + T <= m; i += T) rows_block(std::integral_constant<int, T>{});
+  for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
+}
+
 // Runs Kernel<Q> on column chunks of width 4, then the rest.
 template <template <int> class Kernel, typename... Args>
 void by_chunks(Eigen::Index q, Args&&... args) {
@@ -116,6 +170,14 @@ template <int Q>
 struct MulT {
   static void run(const Matrix& r, const ColMatrix& u, ColMatrix& z, Eigen::Index c0) {
     multiply_transposed_q<Q>(r, u, c0, z);
+  }
+};
+
+template <int Q>
+struct MulBoth {
+  static void run(const Matrix& r, const ColMatrix& x, const ColMatrix* corr, ColMatrix& y, ColMatrix& z,
+                  Eigen::Index c0) {
+    multiply_both_q<Q>(r, x, corr, c0, y, z);
   }
 };
 
@@ -218,6 +280,17 @@ void multiply_transposed(const Matrix& r, const ColMatrix& u, ColMatrix& z) {
     multiply_transposed16(r, up.data(), out.data());
     unpack16(out, c0, z);
   }
+}
+
+void multiply_both(const Matrix& r, const ColMatrix& x, const ColMatrix& a, const ColMatrix& c, ColMatrix& y,
+                   ColMatrix& z) {
+  y.resize(r.rows(), x.cols());
+  z.setZero(r.cols(), x.cols());
+  // The correction A C in one small product (a per-row loop over A's strided rows
+  // would cost as much as the pass over R).
+  ColMatrix corr;
+  if (a.cols() > 0) corr.noalias() = a * c;
+  by_chunks<MulBoth>(x.cols(), r, x, a.cols() > 0 ? &corr : nullptr, y, z);
 }
 
 }  // namespace itera

@@ -144,18 +144,6 @@ class DavidsonDeflation final : public DeflationSolver {
     m.col(m.cols() - 1) = x;
   }
 
-  // R_k X = R_0 X - A (B^T X)
-  ColMatrix apply(const ColMatrix& x) {
-    stats_.matvecs += x.cols();
-    ColMatrix y;
-    if (x.cols() == 1) {
-      y = r0_ * x.col(0);
-    } else {
-      multiply(r0_, x, y);
-    }
-    if (a_.cols() > 0) y.noalias() -= a_ * (b_.transpose() * x);
-    return y;
-  }
   // R_k^T U = R_0^T U - B (A^T U)
   ColMatrix apply_t(const ColMatrix& u) {
     stats_.matvecs += u.cols();
@@ -201,7 +189,7 @@ class DavidsonDeflation final : public DeflationSolver {
     return true;
   }
 
-  // Adds the new directions among the columns of cand: two block products, R X and R^T (R X).
+  // Adds the new directions among the columns of cand: R X and R^T (R X), one pass over R.
   int add_directions(const ColMatrix& cand) {
     ColMatrix basis = vs_;
     int added = 0;
@@ -212,8 +200,14 @@ class DavidsonDeflation final : public DeflationSolver {
       ++added;
     }
     if (added == 0) return 0;
-    const ColMatrix y = apply(basis.rightCols(added));
-    const ColMatrix z = apply_t(y);
+    // Y = R_k X = R_0 X - A (B^T X) and Z = R_k^T Y = R_0^T Y - B (A^T Y), with
+    // R_0 X and R_0^T Y from one pass over R_0.
+    const ColMatrix x = basis.rightCols(added);
+    const ColMatrix btx = b_.transpose() * x;
+    ColMatrix y, z;
+    multiply_both(r0_, x, a_, btx, y, z);
+    if (a_.cols() > 0) z.noalias() -= b_ * (a_.transpose() * y);
+    stats_.matvecs += 2 * added;
     const Eigen::Index s = vs_.cols();
     vs_ = std::move(basis);
     ys_.conservativeResize(Eigen::NoChange, s + added);

@@ -14,8 +14,8 @@
 //                    R^T u - sigma v = Z g / sigma - sigma V g cost no product with R.
 //                    While the top pair's residual exceeds tol * sigma, the residuals
 //                    of the top `expand` pairs are orthogonalised into the basis (a
-//                    block Davidson expansion: two thin block products, see
-//                    block_products.h). After each step the basis keeps its best
+//                    block Davidson expansion: R X and R^T R X from one pass over
+//                    R_0, see block_products.h). After each step the basis keeps its best
 //                    `block` Ritz vectors and takes one more from the reservoir, so
 //                    every step is warm-started from the previous one.
 #include <cstdint>

@@ -7,7 +7,9 @@
 // randomized: subspace iteration (Halko, Martinsson, Tropp 2011, Alg. 4.4) with
 //             block k + oversample, iterated until the top-k Ritz values change by
 //             less than `tol` (relative) between iterations, then Rayleigh-Ritz.
-//             O(m n (k + p)) per iteration.
+//             O(m n (k + p)) per iteration. Used for the fast Eckart-Young bound.
+// davidson:   block Davidson with thick restart (below); the fast engine of the
+//             methods. Far fewer products than subspace iteration on flat spectra.
 //
 // Every triplet is sign-normalised: the entry of v with the largest magnitude is
 // positive (u flips with it), so fast and exact results are comparable.
@@ -36,10 +38,28 @@ struct RandomizedOptions {
   double tol = 1e-5;
 };
 
+// Block Davidson (thick-restarted block Krylov on R^T R) for the top k triplets:
+// a random start of k + oversample directions, then each expansion adds the
+// residuals R^T u_j - sigma_j v_j of the top `block` unconverged Ritz pairs (one pass
+// over R per 4 directions, block_products.h). It stops when every one of the top k
+// residuals is below tol * sigma_1, or when the captured energy sum_j sigma_j^2
+// grew by less than energy_tol times the energy left, ||R||_F^2 - sum_j sigma_j^2,
+// in the last expansion: the error of the rank-k approximation has then settled
+// (on a flat spectrum, e.g. a quantization residual, far sooner than the vectors).
+struct DavidsonSvdOptions {
+  int oversample = 16;
+  int block = 16;         // directions added per expansion
+  int max_extra = 64;     // the basis grows to k + oversample + this, then restarts
+  double tol = 1e-4;      // residual, relative to sigma_1
+  double energy_tol = 1e-5;
+  int max_expansions = 200;
+};
+
 TruncatedSvd exact_truncated_svd(const Matrix& r, int k);
+TruncatedSvd davidson_truncated_svd(const Matrix& r, int k, uint64_t seed, const DavidsonSvdOptions& opt = {});
 TruncatedSvd randomized_truncated_svd(const Matrix& r, int k, uint64_t seed, const RandomizedOptions& opt = {});
-// Chooses by engine; the fast engine uses exact SVD when min(m, n) <= 64 or k is
-// more than a quarter of min(m, n), where the randomized method saves nothing.
+// Chooses by engine; the fast engine (davidson_truncated_svd) uses exact SVD when
+// min(m, n) <= 64 or k is more than a quarter of min(m, n), where it saves nothing.
 TruncatedSvd truncated_svd(const Matrix& r, int k, SvdEngine engine, uint64_t seed);
 
 // All singular values of r (exact, values only), descending.
