@@ -46,8 +46,14 @@ def main():
             summary = json.load(f)
     except (OSError, json.JSONDecodeError) as e:
         fail(f"'{out}' is not a finished itera dse output directory: {e}")
+    # A point that does not run on its hardware has no latency (and a sensitivity design
+    # that could not be allocated no accuracy): nothing to place on the plot.
+    metric_key = summary.get("accuracy_metric", "")
+    placed = [r for r in rows if r.get("latency_us") and r.get(metric_key)]
+    skipped = len(rows) - len(placed)
+    rows = placed
     if not rows:
-        fail(f"{out}/points.csv has no points")
+        fail(f"{out}/points.csv has no point with a latency and an accuracy")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -93,7 +99,8 @@ def main():
         if p and all(p["point"] != q["point"] for _, q in designs):
             designs.append((role.replace("_", " "), p))
     if not designs:
-        print(f"wrote {out}/pareto.png (no baseline: no layers.png)")
+        print(f"wrote {out}/pareto.png (no baseline: no layers.png)"
+              + (f" ({skipped} point(s) without a latency or accuracy left out)" if skipped else ""))
         return
     layers = [l["layer"] for l in designs[0][1]["layers"]]
     fig, ax = plt.subplots(figsize=(min(16, max(7.5, 0.45 * len(layers))), 5))
@@ -116,7 +123,8 @@ def main():
     fig.savefig(os.path.join(out, "layers.png.tmp"), dpi=120, format="png")
     os.replace(os.path.join(out, "layers.png.tmp"), os.path.join(out, "layers.png"))
     plt.close(fig)
-    print(f"wrote {out}/pareto.png and {out}/layers.png")
+    print(f"wrote {out}/pareto.png and {out}/layers.png"
+          + (f" ({skipped} point(s) without a latency or accuracy left out)" if skipped else ""))
 
 
 if __name__ == "__main__":

@@ -348,6 +348,16 @@ decomposition:
   const std::string report = slurp(dir.file("small/report.md"));
   EXPECT_NE(report.find(why.substr(0, why.find('\n'))), std::string::npos) << report << "\n" << why;
   EXPECT_EQ(json::parse(slurp(dir.file("small/summary.json")))["design_space"]["not_runnable"].get<int>(), 1);
+  // The plots leave that point out and say so.
+  if (std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 with matplotlib (python3-matplotlib) is not installed: plot check skipped";
+  }
+  const std::string plot = std::string(ITERA_SOURCE_DIR) + "/scripts/plot_dse.py '" + dir.file("small") + "' > '" +
+                           dir.file("plot.txt") + "' 2>&1";
+  ASSERT_EQ(std::system(plot.c_str()), 0) << slurp(dir.file("plot.txt"));
+  EXPECT_NE(slurp(dir.file("plot.txt")).find("(1 point(s) without a latency or accuracy left out)"), std::string::npos)
+      << slurp(dir.file("plot.txt"));
+  for (const char* png : {"small/pareto.png", "small/layers.png"}) EXPECT_EQ(slurp(dir.file(png)).substr(1, 3), "PNG");
 }
 
 }  // namespace
