@@ -108,6 +108,23 @@ std::string rank_text(const RankSpec& r) {
   return fmt::format("{}", fmt::join(parts, ","));
 }
 
+// Each catalog layer (the head only with include_head) as `layer_method` compresses it,
+// checked as `itera decompose` checks it; then the whole trace is validated.
+void append_catalog_layers(Trace& t, const CatalogModel& model, bool include_head, const PhaseSpec& phase,
+                           const LayerMethodFn& layer_method) {
+  for (const auto& layer : model.layers) {
+    if (!layer.in_block && !include_head) continue;
+    const auto [m, o] = layer_method(layer.name);
+    if (!m) throw Error(fmt::format("trace of catalog model '{}': layer '{}' has no method", model.name, layer.name));
+    validate_layer_options(layer.name, layer.rows, layer.cols, *m, o);
+    LayerPlan plan{layer.name, layer.rows, layer.cols, layer.repeat, std::nullopt, m->uses_rank() ? o.rank : 0,
+                   o.factor, o.factor};
+    if (m->uses_dense(o)) plan.dense = o.weight;
+    append_layer(t, plan, phase);
+  }
+  validate_trace(t, fmt::format("trace of catalog model '{}'", model.name));
+}
+
 }  // namespace
 
 Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std::string& method,
@@ -125,18 +142,13 @@ Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std
   if (low_rank) t.meta.emplace_back("factor", opts.factor.describe());
   if (low_rank) t.meta.emplace_back("rank", rank_text(ranks));
 
-  for (const auto& layer : model.layers) {
-    if (!layer.in_block && !include_head) continue;
+  // As in `itera decompose`: a rank given to a method without one is an error.
+  const bool rank_given = ranks.default_rank >= 0 || !ranks.overrides.empty();
+  append_catalog_layers(t, model, include_head, phase, [&](const std::string& layer) {
     MethodOptions o = opts;
-    // As in `itera decompose`: a rank given to a method without one is an error.
-    const bool rank_given = ranks.default_rank >= 0 || !ranks.overrides.empty();
-    o.rank = low_rank || rank_given ? ranks.rank_for(layer.name) : 0;
-    validate_layer_options(layer.name, layer.rows, layer.cols, *m, o);
-    LayerPlan plan{layer.name, layer.rows, layer.cols, layer.repeat, std::nullopt, o.rank, o.factor, o.factor};
-    if (dense) plan.dense = o.weight;
-    append_layer(t, plan, phase);
-  }
-  validate_trace(t, fmt::format("trace of catalog model '{}'", model.name));
+    o.rank = low_rank || rank_given ? ranks.rank_for(layer) : 0;
+    return std::make_pair(static_cast<const Method*>(m.get()), o);
+  });
   return t;
 }
 
@@ -148,17 +160,7 @@ Trace trace_from_catalog(const CatalogModel& model, bool include_head, const std
   if (include_head) t.meta.emplace_back("include_head", "yes");
   add_phase_meta(t, phase);
   t.meta.emplace_back("method", describe);
-  for (const auto& layer : model.layers) {
-    if (!layer.in_block && !include_head) continue;
-    const auto [m, o] = layer_method(layer.name);
-    if (!m) throw Error(fmt::format("trace of catalog model '{}': layer '{}' has no method", model.name, layer.name));
-    validate_layer_options(layer.name, layer.rows, layer.cols, *m, o);
-    LayerPlan plan{layer.name, layer.rows, layer.cols, layer.repeat, std::nullopt, m->uses_rank() ? o.rank : 0,
-                   o.factor, o.factor};
-    if (m->uses_dense(o)) plan.dense = o.weight;
-    append_layer(t, plan, phase);
-  }
-  validate_trace(t, fmt::format("trace of catalog model '{}'", model.name));
+  append_catalog_layers(t, model, include_head, phase, layer_method);
   return t;
 }
 

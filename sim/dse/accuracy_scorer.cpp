@@ -154,6 +154,15 @@ class ProxyScorer final : public AccuracyScorer {
 
 }  // namespace
 
+double metric_value(AccuracyMetric metric, const AccuracyScore& a) {
+  switch (metric) {
+    case AccuracyMetric::KlMean: return a.kl_mean;
+    case AccuracyMetric::PplRatio: return a.ppl_ratio;
+    case AccuracyMetric::WeightError: return a.weight_error;
+  }
+  return 0;
+}
+
 cli::DecompositionArgs decomposition_args(const Decomposition& d) {
   cli::DecompositionArgs a;
   a.method = d.method;

@@ -16,6 +16,7 @@
 #include "compressed_io.h"
 #include "decomposition_options.h"
 #include "design_space.h"
+#include "dse_spec.h"
 #include "eval.h"
 #include "llama_model.h"
 #include "matrix.h"
@@ -30,6 +31,9 @@ struct AccuracyScore {
   // Catalog shape (proxy):
   double weight_error = 0;
 };
+
+// The figure of `metric` in a score (lower is better).
+double metric_value(AccuracyMetric metric, const AccuracyScore& a);
 
 // What the accuracy of a real model is measured on (as `itera eval` takes it).
 struct ModelAccuracySpec {

@@ -100,37 +100,12 @@ AccuracyScore accuracy_from_json(const json& j, bool proxy, const std::string& w
   return a;
 }
 
-double metric_of(const DseSpec& s, const AccuracyScore& a) {
-  switch (s.metric) {
-    case AccuracyMetric::KlMean: return a.kl_mean;
-    case AccuracyMetric::PplRatio: return a.ppl_ratio;
-    case AccuracyMetric::WeightError: return a.weight_error;
-  }
-  return 0;
-}
+double metric_of(const DseSpec& s, const AccuracyScore& a) { return metric_value(s.metric, a); }
 
-// The largest rank of each layer type: min(rows, cols) of its layers.
+// The largest rank of each layer type: min(rows, cols).
 std::map<std::string, int> max_ranks(const DseSpec& spec) {
   std::map<std::string, int> out;
-  auto add = [&](const std::string& name, int rows, int cols) {
-    const std::string t = layer_type(name);
-    const int r = std::min(rows, cols);
-    const auto it = out.find(t);
-    out[t] = it == out.end() ? r : std::min(it->second, r);
-  };
-  if (spec.proxy()) {
-    for (const CatalogLayer& l : find_catalog_model(spec.shape).layers)
-      if (l.in_block) add(l.name, l.rows, l.cols);
-    return out;
-  }
-  const LlamaConfig c = load_llama(spec.model).config;
-  add("q_proj", c.dim, c.dim);
-  add("k_proj", c.kv_dim(), c.dim);
-  add("v_proj", c.kv_dim(), c.dim);
-  add("o_proj", c.dim, c.dim);
-  add("gate_proj", c.hidden_dim, c.dim);
-  add("up_proj", c.hidden_dim, c.dim);
-  add("down_proj", c.dim, c.hidden_dim);
+  for (const auto& [type, d] : layer_type_dims(spec)) out[type] = std::min(d.rows, d.cols);
   return out;
 }
 
@@ -138,13 +113,8 @@ std::map<std::string, int> max_ranks(const DseSpec& spec) {
 // low-rank ops' busy cycles, and their stalls.
 std::vector<LayerLatency> layer_split(const SimReport& r, const Decomposition& d) {
   std::vector<LayerLatency> out;
-  auto layer_of = [](const LayerReport& l) {
-    for (const char* suffix : {".lr_down", ".lr_up"})
-      if (ends_with(l.name, suffix)) return l.name.substr(0, l.name.size() - std::string(suffix).size());
-    return l.name;
-  };
   for (const LayerReport& l : r.layers) {
-    const std::string name = layer_of(l);
+    const std::string name = layer_of_op(l.name);
     if (out.empty() || out.back().layer != name) {
       LayerLatency x;
       x.layer = name;
@@ -204,8 +174,7 @@ struct DesignEvaluator::Impl {
         sims(opt.out_dir),
         point_configs(s.hardware) {
     if (s.proxy()) catalog_model = &find_catalog_model(s.shape);
-    if (s.rank_padding || s.layer_reverting || s.rank_allocation == RankAllocation::Sensitivity)
-      max_rank = max_ranks(s);
+    if (s.hardware_aware()) max_rank = max_ranks(s);
   }
 
   AccuracyScorer& the_scorer() {
@@ -493,8 +462,8 @@ struct DesignEvaluator::Impl {
     ensure_sims(allocated, "simulations (sensitivity ranks)");
   }
 
-  // A candidate replaces eff[i] when it is not slower (and, if `error_too`, not less
-  // accurate); `status` gets what happened.
+  // The padded candidate replaces eff[i] when it is not slower and not less accurate;
+  // `status` gets what happened.
   void padding_stage(const std::vector<size_t>& points, std::vector<Decomposition>& eff,
                      std::vector<std::string>& status, const std::vector<std::string>& failure) {
     std::vector<size_t> idx;

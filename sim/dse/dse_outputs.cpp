@@ -49,9 +49,7 @@ std::string accuracy_cells(const DseResult& r, const PointRecord& p) {
 
 // The hardware-aware options' columns (only when one is on): rank_allocation,
 // layer_plan (the effective design's per-type departures), padding, reverting.
-bool hardware_aware(const DseSpec& s) {
-  return s.rank_padding || s.layer_reverting || s.rank_allocation == RankAllocation::Sensitivity;
-}
+bool hardware_aware(const DseSpec& s) { return s.hardware_aware(); }
 
 std::string plan_header(const DseResult& r) {
   return hardware_aware(r.spec) ? ",rank_allocation,layer_plan,padding,reverting" : "";

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "llama_hf.h"
 #include "design_evaluator.h"
+#include "layer_planning.h"
 #include "evolutionary_search.h"
 #include "fpga_device_files.h"
 #include "pareto.h"
@@ -31,38 +32,19 @@ DecompositionGrid grid_of(const DseSpec& s) {
   return {s.method.values, s.form.values, s.bits.values, s.group.values, s.factor_bits.values, s.rank.values};
 }
 
-struct LayerDims {
-  std::string name;
-  int rows = 0, cols = 0;
-};
-
-std::vector<LayerDims> layer_dims(const DseSpec& spec) {
-  std::vector<LayerDims> dims;
-  if (spec.proxy()) {
-    for (const CatalogLayer& l : find_catalog_model(spec.shape).layers)
-      if (l.in_block) dims.push_back({l.name, l.rows, l.cols});
-    return dims;
-  }
-  const LlamaConfig c = load_llama(spec.model).config;
-  dims = {{"attention q/o", c.dim, c.dim},
-          {"attention k/v", c.kv_dim(), c.dim},
-          {"mlp gate/up", c.hidden_dim, c.dim},
-          {"mlp down", c.dim, c.hidden_dim}};
-  return dims;
-}
-
 // A rank above the smallest layer's dimensions is a spec error at the rank's line.
-void check_ranks(const DseSpec& spec, const std::vector<LayerDims>& dims) {
-  const auto smallest = std::min_element(dims.begin(), dims.end(), [](const LayerDims& a, const LayerDims& b) {
-    return std::min(a.rows, a.cols) < std::min(b.rows, b.cols);
+void check_ranks(const DseSpec& spec) {
+  const std::map<std::string, TypeDims> dims = layer_type_dims(spec);
+  const auto smallest = std::min_element(dims.begin(), dims.end(), [](const auto& a, const auto& b) {
+    return std::min(a.second.rows, a.second.cols) < std::min(b.second.rows, b.second.cols);
   });
-  const int limit = std::min(smallest->rows, smallest->cols);
+  const int limit = std::min(smallest->second.rows, smallest->second.cols);
   for (size_t i = 0; i < spec.rank.values.size(); ++i)
     if (spec.rank.values[i] > limit)
       throw Error(fmt::format("{}:{}: decomposition.grid.rank: rank {} is above the dimensions of layer {} ({}x{}); "
                               "allowed: 0..{}",
-                              spec.file, spec.rank.lines[i], spec.rank.values[i], smallest->name, smallest->rows,
-                              smallest->cols, limit));
+                              spec.file, spec.rank.lines[i], spec.rank.values[i], smallest->first,
+                              smallest->second.rows, smallest->second.cols, limit));
 }
 
 // Faster, then more accurate, then the lower point number.
@@ -111,14 +93,7 @@ void find_allocation_bests(const DseResult& r, Headline& h) {
 }
 
 
-double DseResult::accuracy_of(const PointRecord& p) const {
-  switch (spec.metric) {
-    case AccuracyMetric::KlMean: return p.accuracy.kl_mean;
-    case AccuracyMetric::PplRatio: return p.accuracy.ppl_ratio;
-    case AccuracyMetric::WeightError: return p.accuracy.weight_error;
-  }
-  return 0;
-}
+double DseResult::accuracy_of(const PointRecord& p) const { return metric_value(spec.metric, p.accuracy); }
 
 std::vector<size_t> select_points(const DseSpec& spec, size_t total) {
   std::vector<size_t> chosen;
@@ -228,7 +203,7 @@ DseResult run_dse(const DseSpec& spec, const DseOptions& o) {
     throw Error(fmt::format("{}: the decomposition grid has no design that can exist ({} combinations, {} skipped: a "
                             "low-rank method needs a rank >= 1)",
                             spec.file, space.combinations, space.skipped));
-  check_ranks(spec, layer_dims(spec));
+  check_ranks(spec);
   if (spec.rank_allocation == RankAllocation::Sensitivity) add_sensitivity_designs(space);
 
   const size_t hw_points = spec.hardware_points();

@@ -71,6 +71,10 @@ struct DseSpec {
   RankAllocation rank_allocation = RankAllocation::Uniform;
   bool rank_padding = false;
   bool layer_reverting = false;
+  // Any of the three hardware-aware options (layer_planning.h) is on.
+  bool hardware_aware() const {
+    return rank_padding || layer_reverting || rank_allocation == RankAllocation::Sensitivity;
+  }
 
   // search:
   SearchStrategy strategy = SearchStrategy::Exhaustive;

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "accuracy_scorer.h"
+#include "catalog.h"
+#include "llama_hf.h"
 #include "dataflow.h"
 #include "error.h"
 #include "text.h"
@@ -18,6 +20,30 @@ std::string layer_type(const std::string& layer_name) {
   if (ends_with(n, ".weight")) n.resize(n.size() - 7);
   const size_t dot = n.rfind('.');
   return dot == std::string::npos ? n : n.substr(dot + 1);
+}
+
+std::string layer_of_op(const std::string& op_name) {
+  for (const char* suffix : {".lr_down", ".lr_up"})
+    if (ends_with(op_name, suffix)) return op_name.substr(0, op_name.size() - std::string(suffix).size());
+  return op_name;
+}
+
+std::map<std::string, TypeDims> layer_type_dims(const DseSpec& spec) {
+  std::map<std::string, TypeDims> out;
+  if (spec.proxy()) {
+    for (const CatalogLayer& l : find_catalog_model(spec.shape).layers)
+      if (l.in_block) out[layer_type(l.name)] = {l.rows, l.cols};
+    return out;
+  }
+  const LlamaConfig c = load_llama(spec.model).config;
+  out["q_proj"] = {c.dim, c.dim};
+  out["k_proj"] = {c.kv_dim(), c.dim};
+  out["v_proj"] = {c.kv_dim(), c.dim};
+  out["o_proj"] = {c.dim, c.dim};
+  out["gate_proj"] = {c.hidden_dim, c.dim};
+  out["up_proj"] = {c.hidden_dim, c.dim};
+  out["down_proj"] = {c.dim, c.hidden_dim};
+  return out;
 }
 
 cli::ResolvedDecomposition resolve_design(const Decomposition& d, uint64_t seed, const std::string& only_type) {
@@ -56,10 +82,7 @@ cli::ResolvedDecomposition resolve_design(const Decomposition& d, uint64_t seed,
 std::map<std::string, TypeCycles> cycles_by_type(const SimReport& report) {
   std::map<std::string, TypeCycles> out;
   for (const LayerReport& l : report.layers) {
-    std::string name = l.name;
-    for (const char* suffix : {".lr_down", ".lr_up"})
-      if (ends_with(name, suffix)) name.resize(name.size() - std::string(suffix).size());
-    TypeCycles& t = out[layer_type(name)];
+    TypeCycles& t = out[layer_type(layer_of_op(l.name))];
     (l.kind == "dense" ? t.dense : t.low_rank) += l.total_cycles;
   }
   return out;

@@ -30,6 +30,7 @@
 #include "accel_config.h"
 #include "decomposition_options.h"
 #include "design_space.h"
+#include "dse_spec.h"
 #include "sim_report.h"
 
 namespace itera::dse {
@@ -37,6 +38,16 @@ namespace itera::dse {
 // "model.layers.3.self_attn.q_proj.weight", "model.layers.*.self_attn.q_proj" -> "q_proj";
 // "lm_head.weight" -> "lm_head": the last name component (without ".weight").
 std::string layer_type(const std::string& layer_name);
+
+// The layer an op of a trace belongs to: its name without ".lr_down" / ".lr_up".
+std::string layer_of_op(const std::string& op_name);
+
+// Each layer type's weight shape (rows x cols) in the spec's model or catalog shape
+// (layers in the transformer blocks; the same for every block).
+struct TypeDims {
+  int rows = 0, cols = 0;
+};
+std::map<std::string, TypeDims> layer_type_dims(const DseSpec& spec);
 
 // The decomposition as `itera decompose` would apply it, with d's per-type choices
 // (another rank; or rtn at the choice's bits and the design's group). With
