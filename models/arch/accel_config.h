@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "dram_address_fields.h"
 #include "dram_timing.h"
 
 namespace itera {
@@ -53,6 +54,8 @@ struct DramConfig {
   std::string name;   // a preset name or "simple"
   SimpleDram simple;  // memory.simple; used only when name == "simple"
   DramTiming preset;  // the named preset's timing, resolved by the config reader
+  // memory.address_mapping: DRAMsim3 notation (dram_address_fields.h); presets only.
+  std::string address_mapping = kDefaultAddressMapping;
 
   bool is_simple() const { return name == "simple"; }
   // The preset's timing; throws itera::Error when is_simple() or when it was never resolved.

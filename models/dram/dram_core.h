@@ -33,7 +33,11 @@ namespace itera::hw {
 
 class DramCore final : public MemoryCore {
  public:
-  explicit DramCore(const DramTiming& timing, int queue_depth = 32);
+  // `address_mapping` in DRAMsim3 notation (dram_address_fields.h); throws itera::Error
+  // for a bad mapping or an inconsistent preset.
+  explicit DramCore(const DramTiming& timing, const std::string& address_mapping = kDefaultAddressMapping,
+                    int queue_depth = kDefaultQueueDepth);
+  static constexpr int kDefaultQueueDepth = 32;
 
   double clock_ns() const override { return timing_.tck_ns; }
   uint64_t now() const override { return now_; }
@@ -47,6 +51,9 @@ class DramCore final : public MemoryCore {
   std::string describe() const override;
 
   uint64_t burst_bytes() const { return mapping_.burst_bytes(); }
+  // True if the channel that holds byte `addr` has fewer than queue_depth bursts waiting
+  // or queued: a request-driven front end (itera dram) submits only then.
+  bool accepts(uint64_t addr) const;
   // Bursts run_until_idle issued through the streaming fast path (stream()); they are
   // counted in stats() like any other. For tests: proof that the path was taken.
   uint64_t streamed_bursts() const { return streamed_bursts_; }

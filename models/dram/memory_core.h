@@ -13,11 +13,16 @@ namespace itera::hw {
 struct MemoryStats {
   uint64_t read_bytes = 0, write_bytes = 0;
   uint64_t bursts = 0;          // column commands (RD/WR) issued
+  uint64_t reads = 0, writes = 0;  // of those, RDs and WRs
+  uint64_t read_latency_cycles = 0;  // sum over RDs: end of its data - arrival of its transfer
   uint64_t row_hits = 0;        // bursts served from a row another burst had already opened
   uint64_t row_misses = 0;      // bursts that needed an ACT to a closed (precharged) bank
   uint64_t row_conflicts = 0;   // bursts that needed PRE + ACT because another row was open
   uint64_t refreshes = 0;       // refresh operations (each channel counted separately)
   uint64_t data_bus_busy_cycles = 0;  // sum over channels of clock cycles the data bus carried data
+  double avg_read_latency() const {
+    return reads == 0 ? 0.0 : static_cast<double>(read_latency_cycles) / static_cast<double>(reads);
+  }
   double row_hit_rate() const { return bursts == 0 ? 0.0 : static_cast<double>(row_hits) / static_cast<double>(bursts); }
 };
 
