@@ -187,6 +187,35 @@ TEST(ConfigsReadme, PresetTableRowsMatchTheirFiles) {
   EXPECT_EQ(order, listing_order);
 }
 
+// The second preset table: the bank-group organisation and the rest of the timing.
+TEST(ConfigsReadme, PresetTimingTableRowsMatchTheirFiles) {
+  const auto rows = table(readme(),
+                          "| preset | bank groups x banks per group | rows | tCWL | tCCD_S-tCCD_L | tRRD_S-tRRD_L "
+                          "| tFAW | tWTR_S-tWTR_L | tWR | tRTP | tRTRS | tRPRE |");
+  std::set<std::string> listed;
+  for (const auto& row : rows) {
+    ASSERT_EQ(row.size(), 12u);
+    const std::vector<std::string> name = code_spans(row[0]);
+    ASSERT_EQ(name.size(), 1u) << row[0];
+    SCOPED_TRACE(name[0]);
+    EXPECT_TRUE(listed.insert(name[0]).second) << "listed twice";
+    const DramTiming& t = find_dram_preset(name[0]);
+    EXPECT_EQ(row[1], fmt::format("{} x {}", t.bank_groups, t.banks / t.bank_groups));
+    EXPECT_EQ(row[2], std::to_string(t.rows));
+    EXPECT_EQ(row[3], std::to_string(t.tCWL));
+    EXPECT_EQ(row[4], fmt::format("{}-{}", t.tCCD_S, t.tCCD_L));
+    EXPECT_EQ(row[5], fmt::format("{}-{}", t.tRRD_S, t.tRRD_L));
+    EXPECT_EQ(row[6], std::to_string(t.tFAW));
+    EXPECT_EQ(row[7], fmt::format("{}-{}", t.tWTR_S, t.tWTR_L));
+    EXPECT_EQ(row[8], std::to_string(t.tWR));
+    EXPECT_EQ(row[9], std::to_string(t.tRTP));
+    EXPECT_EQ(row[10], std::to_string(t.tRTRS));
+    EXPECT_EQ(row[11], std::to_string(t.tRPRE));
+  }
+  for (const char* shipped : {"ddr4-2400", "ddr4-3200", "lpddr4-3200", "hbm2"})
+    EXPECT_TRUE(listed.count(shipped)) << shipped << " is not in the table";
+}
+
 TEST(ConfigsReadme, PresetKeyTableNamesEveryKeyOfAPresetFile) {
   std::set<std::string> documented;
   for (const auto& row : table(readme(), "| key | type | meaning |"))
