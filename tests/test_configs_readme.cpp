@@ -216,6 +216,44 @@ TEST(ConfigsReadme, PresetTimingTableRowsMatchTheirFiles) {
     EXPECT_TRUE(listed.count(shipped)) << shipped << " is not in the table";
 }
 
+// n = 2^k: k; anything else: -1.
+int exact_log2(int n) {
+  int k = 0;
+  while (n > 1 && n % 2 == 0) {
+    n /= 2;
+    ++k;
+  }
+  return n == 1 ? k : -1;
+}
+
+// The address-mapping field widths of each preset, as the README lists them.
+TEST(ConfigsReadme, AddressFieldWidthsAreThePresetsCounts) {
+  const std::string header = "| field | width (bits) | ddr4-2400 | ddr4-3200 | lpddr4-3200 | hbm2 |";
+  const std::vector<std::string> presets = split(header.substr(2, header.size() - 4), " | ");
+  const auto rows = table(readme(), header);
+  std::set<std::string> fields;
+  for (const auto& row : rows) {
+    ASSERT_EQ(row.size(), presets.size());
+    const std::vector<std::string> field = code_spans(row[0]);
+    ASSERT_EQ(field.size(), 1u) << row[0];
+    SCOPED_TRACE(field[0]);
+    EXPECT_TRUE(fields.insert(field[0]).second) << "listed twice";
+    for (size_t i = 2; i < presets.size(); ++i) {
+      const DramTiming& t = find_dram_preset(presets[i]);
+      const int bursts_per_row = t.row_bytes / (t.bus_bits / 8 * t.burst_length);
+      const std::map<std::string, int> width = {{"ch", exact_log2(t.channels)},
+                                                {"ra", 0},
+                                                {"bg", exact_log2(t.bank_groups)},
+                                                {"ba", exact_log2(t.banks / t.bank_groups)},
+                                                {"co", exact_log2(bursts_per_row)},
+                                                {"ro", exact_log2(t.rows)}};
+      ASSERT_TRUE(width.count(field[0])) << "not a field of the address mapping";
+      EXPECT_EQ(row[i], std::to_string(width.at(field[0]))) << presets[i];
+    }
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"ro", "ch", "ra", "bg", "ba", "co"}));
+}
+
 TEST(ConfigsReadme, PresetKeyTableNamesEveryKeyOfAPresetFile) {
   std::set<std::string> documented;
   for (const auto& row : table(readme(), "| key | type | meaning |"))
