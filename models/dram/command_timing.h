@@ -22,9 +22,10 @@
 //
 // Simplifications (what the model still leaves out): one rank per channel (no rank
 // switching, so tRTRS enters only the read-to-write turnaround, as in DRAMsim3); a
-// single FR-FCFS request queue with reads and writes together (no write buffer with
-// drain thresholds, no cap on row hits before a precharge); all-bank refresh only;
-// no power-down or self-refresh; no additive latency.
+// single FR-FCFS request queue of a fixed number of bursts for reads and writes together
+// (DRAMsim3 has a transaction queue feeding per-bank command queues, a separate write
+// buffer drained at thresholds, and a cap of four row hits before a precharge); all-bank
+// refresh only, on a fixed schedule; no power-down or self-refresh; no additive latency.
 #include <cstdint>
 
 #include "dram_timing.h"
