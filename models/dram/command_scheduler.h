@@ -20,6 +20,7 @@
 // (stream_columns), without scanning. Everything a cycle runs is inline (below the
 // class), so that the controller's step compiles to one function.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -56,9 +57,10 @@ class CommandScheduler {
     waiting_bursts_ += count;
   }
   // Moves waiting bursts into the request queue, in order, up to its depth; true if any moved.
-  bool admit() {
+  bool admit() { return admit_up_to(depth_); }
+  bool admit_up_to(size_t limit) {
     bool moved = false;
-    while (size_ < depth_ && !waiting_.empty()) {
+    while (size_ < limit && !waiting_.empty()) {
       Waiting& w = waiting_.front();
       const DramAddress a = mapping_.decode_burst(w.next);
       push_back({a.row, w.arrival, a.bank, static_cast<uint16_t>(a.group), w.write});
@@ -81,7 +83,7 @@ class CommandScheduler {
   // state is then the one ticking would have one cycle after that RD/WR. The caller
   // checks that no refresh is due or in progress until `last`.
   uint64_t stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks, MemoryStats& stats,
-                          uint64_t& last_slot);
+                          uint64_t& resume);
   // Offers the cycles at which a queued burst's next command may become possible.
   void next_events(EventHorizon& h, const std::vector<BankState>& banks) const {
     for (size_t i = 0; i < size_; ++i) {
@@ -125,6 +127,12 @@ class CommandScheduler {
   }
   // RD/WR at `now` for the queued burst q (bookkeeping only; the caller removes it).
   void column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats);
+  // Part of stream_columns: at `slot`, with the queue full, issues in one step a whole
+  // number of rounds through the bank groups when ticking provably issues them one every
+  // S cycles (see below); returns how many (0: none, nothing changed).
+  uint64_t jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks, MemoryStats& stats);
+  // Part of stream_columns: the ACTs and PREs of the cycles between two RD/WRs.
+  uint64_t resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks);
 
   CommandTiming timing_;
   AddressMapping mapping_;
@@ -136,8 +144,13 @@ class CommandScheduler {
   std::deque<Waiting> waiting_;  // not yet in the request queue
   uint64_t waiting_bursts_ = 0;
   uint64_t bus_free_ = 0;
+  uint32_t groups_;      // bank groups
+  bool jump_ok_;         // the mapping and timing allow jump()
   uint64_t pass_ = 0;             // scheduling passes so far
   std::vector<uint64_t> wanted_;  // per bank: == pass_ when a queued burst wants its open row
+  uint64_t walk_ = 0;              // stream_columns calls so far
+  std::vector<uint64_t> noted_;    // per bank: == walk_ when a burst waiting for it was noted
+  std::vector<uint64_t> noted_row_;
 };
 
 inline void CommandScheduler::column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats) {
@@ -221,7 +234,7 @@ inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& ban
 // The tests compare run_until_idle with tick() over random, streaming, mixed and
 // shallow-queue workloads (tests/test_dram_core.cpp).
 inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks,
-                                                 MemoryStats& stats, uint64_t& last_slot) {
+                                                 MemoryStats& stats, uint64_t& resume) {
   admit();
   if (size_ == 0) return 0;
   {
@@ -229,36 +242,206 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
     const BankState& b = banks[q.bank];
     if (!b.holds(q.row) || now < b.ready_col() || now < rank_.column_ready(q.write, q.group)) return 0;
   }
-  uint64_t horizon = UINT64_MAX;  // the earliest cycle an ACT or PRE could issue
-  for (size_t i = 0; i < size_; ++i) {
-    const QueuedBurst& q = at(i);
+  // horizon: no ACT or PRE can issue before it. Bursts waiting for an ACT or a PRE lower
+  // it to their bank's readiness (a lower bound: the rank's tRRD and tFAW only delay an
+  // ACT); noted per bank, so that more bursts for the same row leave it alone.
+  const uint64_t walk = ++walk_;
+  uint64_t horizon = UINT64_MAX;
+  const auto note = [&](const QueuedBurst& q) {
     const BankState& b = banks[q.bank];
-    if (!b.holds(q.row)) horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
-  }
+    if (b.holds(q.row) || (noted_[q.bank] == walk && noted_row_[q.bank] == q.row)) return;
+    if (noted_[q.bank] != walk) {
+      noted_[q.bank] = walk;
+      noted_row_[q.bank] = q.row;
+    }
+    horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
+  };
+  for (size_t i = 0; i < size_; ++i) note(at(i));
   const uint64_t spacing = timing_.col_to_col_s;
-  uint64_t k = 0, slot = now;
+  uint64_t k = 0, slot = now, prev = 0;
+  resume = now;
   while (size_ > 0 && slot <= last) {
     if (k > 0) {
       // The admission one cycle after the previous RD/WR.
       const size_t before = size_;
       admit();
-      for (size_t i = before; i < size_; ++i) {
-        const QueuedBurst& q = at(i);
-        const BankState& b = banks[q.bank];
-        if (!b.holds(q.row)) horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
+      for (size_t i = before; i < size_; ++i) note(at(i));
+      // The ACTs and PREs ticking issues before the slot; then the exact next one.
+      if (horizon < slot) horizon = resolve_gap(prev + 1, slot, banks);
+      resume = slot;  // nothing else happens before the slot
+    }
+    if (jump_ok_ && size_ == depth_ && !waiting_.empty()) {
+      const uint64_t n = jump(slot, last, banks, stats);
+      if (n > 0) {
+        k += n;
+        prev = slot + (n - 1) * spacing;
+        slot = prev + spacing;
+        resume = prev + 1;
+        continue;
       }
-      if (horizon < slot) break;
     }
     const QueuedBurst& q = at(0);
     BankState& b = banks[q.bank];
     if (!b.holds(q.row) || slot < b.ready_col() || slot < rank_.column_ready(q.write, q.group)) break;
+    const uint32_t bank = q.bank;
     column(slot, q, b, stats);
     pop_front();
+    // Its bank's open row may now be wanted by no one: a waiting PRE may become possible.
+    if (noted_[bank] == walk) horizon = std::min(horizon, b.ready_pre());
     ++k;
-    last_slot = slot;
+    prev = slot;
     slot += spacing;
+    resume = prev + 1;
   }
   return k;
+}
+
+// The ACTs and PREs ticking issues in cycles from .. slot - 1 of a walk, when no RD/WR
+// can issue before the slot: at each cycle, an ACT for the oldest burst whose closed bank
+// may be activated, else a PRE for the oldest burst whose bank holds a row no queued
+// burst wants (as issue()). Returns the first cycle >= slot at which one could issue.
+inline uint64_t CommandScheduler::resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks) {
+  uint64_t c = from;
+  for (;;) {
+    const uint64_t pass = ++pass_;
+    uint64_t* const wanted = wanted_.data();
+    for (size_t i = 0; i < size_; ++i) {
+      const QueuedBurst& q = at(i);
+      if (banks[q.bank].holds(q.row)) wanted[q.bank] = pass;
+    }
+    uint64_t t = UINT64_MAX;
+    for (size_t i = 0; i < size_; ++i) {
+      const QueuedBurst& q = at(i);
+      const BankState& b = banks[q.bank];
+      if (b.holds(q.row)) continue;
+      uint64_t e;
+      if (!b.is_open())
+        e = std::max(b.ready_act(), rank_.activate_ready(q.group));
+      else if (wanted[q.bank] == pass)
+        continue;
+      else
+        e = b.ready_pre();
+      t = std::min(t, std::max(e, c));
+    }
+    if (t >= slot) return t;
+    size_t act = size_;
+    for (size_t i = 0; i < size_ && act == size_; ++i) {
+      const QueuedBurst& q = at(i);
+      const BankState& b = banks[q.bank];
+      if (!b.is_open() && t >= b.ready_act() && t >= rank_.activate_ready(q.group)) act = i;
+    }
+    if (act < size_) {
+      const QueuedBurst& q = at(act);
+      banks[q.bank].activate(q.row, t, timing_);
+      rank_.activate(t, q.group);
+    } else {
+      for (size_t i = 0; i < size_; ++i) {
+        const QueuedBurst& q = at(i);
+        BankState& b = banks[q.bank];
+        if (!b.is_open() || b.holds(q.row) || wanted[q.bank] == pass || t < b.ready_pre()) continue;
+        b.precharge(t, timing_);
+        break;
+      }
+    }
+    c = t + 1;
+  }
+}
+
+// Why jump() equals ticking. Let the mapping put only channel and bank-group bits below
+// the column (AddressMapping::groups_cycle_in_blocks): then a channel's bursts of one
+// block (every field above the column alike) are, in address order, one in each bank
+// group in turn, all in one row of one bank per group. Call Seq the queued bursts, oldest
+// first, followed by the front waiting transfer's. jump() applies when the queue is full
+// and
+//   - every queued burst and the transfer are of one kind (RD or WR), the queued bursts'
+//     banks hold their rows with tRCD over and a column command already served (no
+//     miss or conflict left), and their groups cycle g0, g0 + 1, ... (mod G);
+//   - the transfer continues the cycle, and in its block all G banks hold its row, with
+//     tRCD over and a column command already served;
+//   - for the first G bursts of Seq, the rank allows their RD/WR at slot, slot + S, ...
+// Then for n bursts (a multiple of G, with Seq[0 .. n + depth - 2] all in open rows:
+// the transfer's first n - 1 bursts in its block) and the last slot <= `last`: at each
+// slot the oldest queued burst may issue (its bank: tRCD over; its group: the burst G
+// before it, in the same group, was G * S >= max(B, tCCD_L) cycles earlier, the one
+// before S >= max(B, tCCD_S) cycles earlier, and there is no turnaround), no ACT or PRE
+// can issue (every queued or admitted burst finds its row open), and between slots only
+// admissions happen: ticking issues Seq[i] at slot + i S. The effects are summed: the
+// counts, the read latencies, every burst a row hit; the rank and bank constraints
+// raised by the last G + 1 bursts (each kind of constraint a burst leaves on a group is
+// raised most by the latest burst in that group or outside it, both among them); the
+// queue and transfer advanced as the n - 1 admissions leave them.
+inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks,
+                                       MemoryStats& stats) {
+  const uint64_t spacing = timing_.col_to_col_s, groups = groups_;
+  Waiting& w = waiting_.front();
+  const bool write = w.write;
+  // Cheapest tests first: jump() is tried before every RD/WR of a walk.
+  const uint64_t in_block =
+      mapping_.count_in_channel(w.next, std::min(w.last, mapping_.block_end(w.next) - 1), channel_);
+  uint64_t n = std::min(in_block + 1, (last - slot) / spacing + 1);
+  n -= n % groups;
+  if (n < depth_ + groups) return 0;  // not worth the fixed cost
+  const DramAddress next = mapping_.decode_burst(w.next);
+  const uint32_t per_group = mapping_.banks_per_group(), in_group = next.bank % per_group;
+  for (uint32_t g = 0; g < groups; ++g) {
+    const BankState& b = banks[g * per_group + in_group];
+    if (!b.holds(next.row) || b.fresh() || slot < b.ready_col()) return 0;
+  }
+  const uint32_t g0 = at(0).group;
+  if (next.group != (g0 + size_) % groups) return 0;
+  for (size_t i = 0; i < size_; ++i) {
+    const QueuedBurst& q = at(i);
+    const BankState& b = banks[q.bank];
+    if (q.write != write || q.group != (g0 + i) % groups || !b.holds(q.row) || b.fresh() || slot < b.ready_col())
+      return 0;
+  }
+  for (uint64_t i = 0; i < groups; ++i)
+    if (rank_.column_ready(write, at(i).group) > slot + i * spacing) return 0;
+
+  // The bursts whose constraints are replayed: Seq[n - r .. n - 1].
+  const uint64_t r = std::min<uint64_t>(n, groups + 1);
+  std::array<std::pair<uint32_t, uint32_t>, RankTiming::kMaxBankGroups + 1> replay;  // (bank, group)
+  for (uint64_t i = n - r; i < n; ++i) {
+    if (i < size_) {
+      replay[i - (n - r)] = {at(i).bank, at(i).group};
+    } else {
+      const DramAddress a = mapping_.decode_burst(mapping_.advance_in_channel(w.next, i - size_, channel_));
+      replay[i - (n - r)] = {a.bank, a.group};
+    }
+  }
+  const uint64_t from_queue = std::min<uint64_t>(n, size_);
+  uint64_t arrivals = (n - from_queue) * w.arrival;
+  for (size_t i = 0; i < from_queue; ++i) arrivals += at(i).arrival;
+
+  const uint64_t latency = (write ? timing_.tCWL : timing_.tCL) + timing_.burst_cycles;
+  stats.bursts += n;
+  if (write) {
+    stats.writes += n;
+  } else {
+    stats.reads += n;
+    stats.read_latency_cycles += n * (slot + latency) + spacing * (n * (n - 1) / 2) - arrivals;
+  }
+  stats.data_bus_busy_cycles += n * timing_.burst_cycles;
+  stats.row_hits += n;
+  for (uint64_t j = 0; j < r; ++j) {
+    const uint64_t at_slot = slot + (n - r + j) * spacing;
+    rank_.column(at_slot, write, replay[j].second);
+    banks[replay[j].first].column(at_slot, write, timing_);
+  }
+  bus_free_ = std::max(bus_free_, slot + (n - 1) * spacing + latency);
+
+  // Seq[0 .. n - 1] issued; Seq[n .. depth + n - 2] queued (the admissions after all but
+  // the last RD/WR).
+  head_ = (head_ + from_queue) & mask_;
+  size_ -= from_queue;
+  const uint64_t skipped = n - from_queue;  // the transfer's bursts admitted and issued
+  if (skipped > 0) {
+    w.next = mapping_.advance_in_channel(w.next, skipped, channel_);
+    waiting_bursts_ -= skipped;
+    if (w.next > w.last) waiting_.pop_front();
+  }
+  admit_up_to(depth_ - 1);
+  return n;
 }
 
 }  // namespace itera::hw
