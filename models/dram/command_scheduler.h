@@ -148,6 +148,9 @@ class CommandScheduler {
   bool jump_ok_;         // the mapping and timing allow jump()
   uint64_t pass_ = 0;             // scheduling passes so far
   std::vector<uint64_t> wanted_;  // per bank: == pass_ when a queued burst wants its open row
+  static constexpr uint64_t kSeveralRows = UINT64_MAX;
+  static constexpr uint64_t kJumpRetry = 4;  // RD/WRs of a walk between two jump() tries that failed
+  uint64_t jump_wait_ = 0;
   uint64_t walk_ = 0;              // stream_columns calls so far
   std::vector<uint64_t> noted_;    // per bank: == walk_ when a burst waiting for it was noted
   std::vector<uint64_t> noted_row_;
@@ -253,6 +256,8 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
     if (noted_[q.bank] != walk) {
       noted_[q.bank] = walk;
       noted_row_[q.bank] = q.row;
+    } else {
+      noted_row_[q.bank] = kSeveralRows;  // bursts for two rows of the bank wait
     }
     horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
   };
@@ -270,8 +275,9 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
       if (horizon < slot) horizon = resolve_gap(prev + 1, slot, banks);
       resume = slot;  // nothing else happens before the slot
     }
-    if (jump_ok_ && size_ == depth_ && !waiting_.empty()) {
+    if (jump_ok_ && jump_wait_-- == 0) {
       const uint64_t n = jump(slot, last, banks, stats);
+      jump_wait_ = n > 0 ? 0 : kJumpRetry;
       if (n > 0) {
         k += n;
         prev = slot + (n - 1) * spacing;
@@ -286,8 +292,9 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
     const uint32_t bank = q.bank;
     column(slot, q, b, stats);
     pop_front();
-    // Its bank's open row may now be wanted by no one: a waiting PRE may become possible.
-    if (noted_[bank] == walk) horizon = std::min(horizon, b.ready_pre());
+    // Its bank's open row may now be wanted by no one: a PRE for a burst waiting for
+    // another row of the bank may become possible.
+    if (noted_[bank] == walk && !b.holds(noted_row_[bank])) horizon = std::min(horizon, b.ready_pre());
     ++k;
     prev = slot;
     slot += spacing;
@@ -351,66 +358,99 @@ inline uint64_t CommandScheduler::resolve_gap(uint64_t from, uint64_t slot, std:
 // the column (AddressMapping::groups_cycle_in_blocks): then a channel's bursts of one
 // block (every field above the column alike) are, in address order, one in each bank
 // group in turn, all in one row of one bank per group. Call Seq the queued bursts, oldest
-// first, followed by the front waiting transfer's. jump() applies when the queue is full
-// and
-//   - every queued burst and the transfer are of one kind (RD or WR), the queued bursts'
-//     banks hold their rows with tRCD over and a column command already served (no
-//     miss or conflict left), and their groups cycle g0, g0 + 1, ... (mod G);
-//   - the transfer continues the cycle, and in its block all G banks hold its row, with
-//     tRCD over and a column command already served;
-//   - for the first G bursts of Seq, the rank allows their RD/WR at slot, slot + S, ...
-// Then for n bursts (a multiple of G, with Seq[0 .. n + depth - 2] all in open rows:
-// the transfer's first n - 1 bursts in its block) and the last slot <= `last`: at each
-// slot the oldest queued burst may issue (its bank: tRCD over; its group: the burst G
-// before it, in the same group, was G * S >= max(B, tCCD_L) cycles earlier, the one
-// before S >= max(B, tCCD_S) cycles earlier, and there is no turnaround), no ACT or PRE
-// can issue (every queued or admitted burst finds its row open), and between slots only
-// admissions happen: ticking issues Seq[i] at slot + i S. The effects are summed: the
-// counts, the read latencies, every burst a row hit; the rank and bank constraints
-// raised by the last G + 1 bursts (each kind of constraint a burst leaves on a group is
-// raised most by the latest burst in that group or outside it, both among them); the
-// queue and transfer advanced as the n - 1 admissions leave them.
+// first, followed by the front waiting transfer's bursts in its block. jump() applies when
+//   - every queued burst and the transfer are of one kind (RD or WR) and the queued
+//     bursts' groups cycle g0, g0 + 1, ... (mod G), the transfer continuing the cycle;
+//   - every burst of Seq finds its row open (the queued ones' banks, and in the
+//     transfer's block all G banks), its bank's tRCD over by its slot (below);
+//   - the rank allows the RD/WRs of the first G bursts of Seq at slot, slot + S, ...;
+//   - the bursts admitted during the jump are Seq's: the transfer has n - 1 bursts left
+//     in its block, or it ends there and no other transfer waits behind it.
+// Then at each slot the oldest queued burst may issue (its bank: tRCD over; its group:
+// the burst G before it, in the same group, was G * S >= max(B, tCCD_L) cycles earlier,
+// the one before S >= max(B, tCCD_S) cycles earlier, and there is no turnaround), no ACT
+// or PRE can issue (every queued or admitted burst finds its row open), and between
+// slots only admissions happen: ticking issues Seq[i] at slot + i S. The effects are
+// summed: the counts, the read latencies, the row outcomes (a bank's first burst after
+// its ACT a miss or conflict, every other a hit); the rank and bank constraints raised
+// by the last G + 1 bursts (each kind of constraint a burst leaves on a group is raised
+// most by the latest burst in that group or outside it, both among them); the queue and
+// transfer advanced as the admissions after all but the last RD/WR leave them.
 inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks,
                                        MemoryStats& stats) {
   const uint64_t spacing = timing_.col_to_col_s, groups = groups_;
-  Waiting& w = waiting_.front();
-  const bool write = w.write;
-  // Cheapest tests first: jump() is tried before every RD/WR of a walk.
-  const uint64_t in_block =
-      mapping_.count_in_channel(w.next, std::min(w.last, mapping_.block_end(w.next) - 1), channel_);
-  uint64_t n = std::min(in_block + 1, (last - slot) / spacing + 1);
-  n -= n % groups;
-  if (n < depth_ + groups) return 0;  // not worth the fixed cost
-  const DramAddress next = mapping_.decode_burst(w.next);
-  const uint32_t per_group = mapping_.banks_per_group(), in_group = next.bank % per_group;
-  for (uint32_t g = 0; g < groups; ++g) {
-    const BankState& b = banks[g * per_group + in_group];
-    if (!b.holds(next.row) || b.fresh() || slot < b.ready_col()) return 0;
+  const bool has_w = !waiting_.empty();
+  if (size_ == 0) return 0;
+  const bool write = at(0).write;
+  // Cheapest tests first: jump() is tried before RD/WRs of a walk.
+  uint64_t n = size_;  // the most Seq holds
+  DramAddress next;
+  if (has_w) {
+    const Waiting& w = waiting_.front();
+    if (w.write != write) return 0;
+    const uint64_t end = mapping_.block_end(w.next) - 1;
+    const uint64_t in_block = mapping_.count_in_channel(w.next, std::min(w.last, end), channel_);
+    // Admissions during the jump (n - 1) must stay in the block, unless nothing waits after.
+    n = w.last <= end && waiting_.size() == 1 ? size_ + in_block : std::min(in_block + 1, size_ + in_block);
+    next = mapping_.decode_burst(w.next);
   }
+  n = std::min(n, (last - slot) / spacing + 1);
+  if (n < 2 * groups + 2) return 0;  // not worth the fixed cost
   const uint32_t g0 = at(0).group;
-  if (next.group != (g0 + size_) % groups) return 0;
+  const uint32_t per_group = mapping_.banks_per_group();
+  if (has_w) {
+    if (next.group != (g0 + size_) % groups) return 0;
+    const uint32_t in_group = next.bank % per_group;
+    for (uint64_t j = 0; j < groups; ++j) {  // the transfer's j-th burst: group (g0 + size_ + j) mod G
+      const BankState& b = banks[((g0 + size_ + j) % groups) * per_group + in_group];
+      if (!b.holds(next.row) || slot + (size_ + j) * spacing < b.ready_col()) return 0;
+    }
+  }
   for (size_t i = 0; i < size_; ++i) {
     const QueuedBurst& q = at(i);
     const BankState& b = banks[q.bank];
-    if (q.write != write || q.group != (g0 + i) % groups || !b.holds(q.row) || b.fresh() || slot < b.ready_col())
+    if (q.write != write || q.group != (g0 + i) % groups || !b.holds(q.row) || slot + i * spacing < b.ready_col())
       return 0;
   }
-  for (uint64_t i = 0; i < groups; ++i)
+  for (uint64_t i = 0; i < groups && i < size_; ++i)
     if (rank_.column_ready(write, at(i).group) > slot + i * spacing) return 0;
 
+  // Seq[i]: (bank, group) of the i-th burst.
+  const auto seq = [&](uint64_t i) -> std::pair<uint32_t, uint32_t> {
+    if (i < size_) return {at(i).bank, at(i).group};
+    const uint32_t g = static_cast<uint32_t>((g0 + i) % groups);
+    return {g * per_group + next.bank % per_group, g};
+  };
+  // Row outcomes: the first burst of a bank whose ACT has had no column command yet.
+  uint64_t first_bursts = 0;
+  const uint64_t firsts = std::min<uint64_t>(n, size_ + groups);  // every bank appears first among these
+  for (uint64_t i = 0; i < firsts; ++i) {
+    const auto [bank, group] = seq(i);
+    BankState& b = banks[bank];
+    if (!b.fresh()) continue;
+    switch (b.column(slot + i * spacing, write, timing_)) {
+      case RowOutcome::Hit:
+        ++stats.row_hits;
+        break;
+      case RowOutcome::Miss:
+        ++stats.row_misses;
+        break;
+      case RowOutcome::Conflict:
+        ++stats.row_conflicts;
+        break;
+    }
+    ++first_bursts;
+  }
+  stats.row_hits += n - first_bursts;
   // The bursts whose constraints are replayed: Seq[n - r .. n - 1].
   const uint64_t r = std::min<uint64_t>(n, groups + 1);
-  std::array<std::pair<uint32_t, uint32_t>, RankTiming::kMaxBankGroups + 1> replay;  // (bank, group)
   for (uint64_t i = n - r; i < n; ++i) {
-    if (i < size_) {
-      replay[i - (n - r)] = {at(i).bank, at(i).group};
-    } else {
-      const DramAddress a = mapping_.decode_burst(mapping_.advance_in_channel(w.next, i - size_, channel_));
-      replay[i - (n - r)] = {a.bank, a.group};
-    }
+    const auto [bank, group] = seq(i);
+    rank_.column(slot + i * spacing, write, group);
+    banks[bank].column(slot + i * spacing, write, timing_);
   }
   const uint64_t from_queue = std::min<uint64_t>(n, size_);
-  uint64_t arrivals = (n - from_queue) * w.arrival;
+  uint64_t arrivals = has_w ? (n - from_queue) * waiting_.front().arrival : 0;
   for (size_t i = 0; i < from_queue; ++i) arrivals += at(i).arrival;
 
   const uint64_t latency = (write ? timing_.tCWL : timing_.tCL) + timing_.burst_cycles;
@@ -422,20 +462,14 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     stats.read_latency_cycles += n * (slot + latency) + spacing * (n * (n - 1) / 2) - arrivals;
   }
   stats.data_bus_busy_cycles += n * timing_.burst_cycles;
-  stats.row_hits += n;
-  for (uint64_t j = 0; j < r; ++j) {
-    const uint64_t at_slot = slot + (n - r + j) * spacing;
-    rank_.column(at_slot, write, replay[j].second);
-    banks[replay[j].first].column(at_slot, write, timing_);
-  }
   bus_free_ = std::max(bus_free_, slot + (n - 1) * spacing + latency);
 
-  // Seq[0 .. n - 1] issued; Seq[n .. depth + n - 2] queued (the admissions after all but
-  // the last RD/WR).
+  // Seq[0 .. n - 1] issued; the admissions after all but the last RD/WR queued.
   head_ = (head_ + from_queue) & mask_;
   size_ -= from_queue;
   const uint64_t skipped = n - from_queue;  // the transfer's bursts admitted and issued
   if (skipped > 0) {
+    Waiting& w = waiting_.front();
     w.next = mapping_.advance_in_channel(w.next, skipped, channel_);
     waiting_bursts_ -= skipped;
     if (w.next > w.last) waiting_.pop_front();
