@@ -26,6 +26,9 @@ CommandScheduler::CommandScheduler(const CommandTiming& timing, const AddressMap
                groups_ * timing.col_to_col_s >= timing.col_to_col_l),
       wanted_(banks, 0),
       noted_(banks, 0),
-      noted_row_(banks, 0) {}
+      noted_row_(banks, 0),
+      noted_seen_(banks, 0) {
+  candidates_.reserve(depth);
+}
 
 }  // namespace itera::hw

@@ -154,6 +154,8 @@ class CommandScheduler {
   uint64_t walk_ = 0;              // stream_columns calls so far
   std::vector<uint64_t> noted_;    // per bank: == walk_ when a burst waiting for it was noted
   std::vector<uint64_t> noted_row_;
+  std::vector<uint64_t> noted_seen_;     // resolve_gap: per bank, == pass_ once a candidate was taken
+  std::vector<uint32_t> candidates_;     // resolve_gap: queue positions
 };
 
 inline void CommandScheduler::column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats) {
@@ -310,44 +312,50 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
 inline uint64_t CommandScheduler::resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks) {
   uint64_t c = from;
   for (;;) {
+    // One pass: mark the banks whose open row a queued burst wants, and collect the
+    // first burst (the oldest) of each (bank, row) that waits for an ACT or a PRE.
     const uint64_t pass = ++pass_;
     uint64_t* const wanted = wanted_.data();
-    for (size_t i = 0; i < size_; ++i) {
-      const QueuedBurst& q = at(i);
-      if (banks[q.bank].holds(q.row)) wanted[q.bank] = pass;
-    }
-    uint64_t t = UINT64_MAX;
+    uint64_t* const seen = noted_seen_.data();
+    candidates_.clear();
     for (size_t i = 0; i < size_; ++i) {
       const QueuedBurst& q = at(i);
       const BankState& b = banks[q.bank];
-      if (b.holds(q.row)) continue;
-      uint64_t e;
+      if (b.holds(q.row)) {
+        wanted[q.bank] = pass;
+      } else if (seen[q.bank] != pass) {  // later bursts of the bank wait on the same readiness
+        seen[q.bank] = pass;
+        candidates_.push_back(static_cast<uint32_t>(i));
+      }
+    }
+    // The first cycle >= c at which one of them may have its ACT or PRE.
+    uint64_t t = UINT64_MAX;
+    for (const uint32_t i : candidates_) {
+      const QueuedBurst& q = at(i);
+      const BankState& b = banks[q.bank];
       if (!b.is_open())
-        e = std::max(b.ready_act(), rank_.activate_ready(q.group));
-      else if (wanted[q.bank] == pass)
-        continue;
-      else
-        e = b.ready_pre();
-      t = std::min(t, std::max(e, c));
+        t = std::min(t, std::max({b.ready_act(), rank_.activate_ready(q.group), c}));
+      else if (wanted[q.bank] != pass)
+        t = std::min(t, std::max(b.ready_pre(), c));
     }
     if (t >= slot) return t;
-    size_t act = size_;
-    for (size_t i = 0; i < size_ && act == size_; ++i) {
+    // At t, as issue(): an ACT for the oldest that may have one, else a PRE.
+    bool done = false;
+    for (const uint32_t i : candidates_) {
       const QueuedBurst& q = at(i);
-      const BankState& b = banks[q.bank];
-      if (!b.is_open() && t >= b.ready_act() && t >= rank_.activate_ready(q.group)) act = i;
-    }
-    if (act < size_) {
-      const QueuedBurst& q = at(act);
-      banks[q.bank].activate(q.row, t, timing_);
-      rank_.activate(t, q.group);
-    } else {
-      for (size_t i = 0; i < size_; ++i) {
-        const QueuedBurst& q = at(i);
-        BankState& b = banks[q.bank];
-        if (!b.is_open() || b.holds(q.row) || wanted[q.bank] == pass || t < b.ready_pre()) continue;
-        b.precharge(t, timing_);
+      BankState& b = banks[q.bank];
+      if (!b.is_open() && t >= b.ready_act() && t >= rank_.activate_ready(q.group)) {
+        b.activate(q.row, t, timing_);
+        rank_.activate(t, q.group);
+        done = true;
         break;
+      }
+    }
+    for (size_t k = 0; !done && k < candidates_.size(); ++k) {
+      BankState& b = banks[at(candidates_[k]).bank];
+      if (b.is_open() && wanted[at(candidates_[k]).bank] != pass && t >= b.ready_pre()) {
+        b.precharge(t, timing_);
+        done = true;
       }
     }
     c = t + 1;
