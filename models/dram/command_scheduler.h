@@ -131,8 +131,14 @@ class CommandScheduler {
   // number of rounds through the bank groups when ticking provably issues them one every
   // S cycles (see below); returns how many (0: none, nothing changed).
   uint64_t jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks, MemoryStats& stats);
+  // Part of stream_columns when the oldest burst cannot take its RD/WR at `now`: issues
+  // the ACTs and PREs ticking issues from `now` on until the first cycle at which some
+  // RD/WR may issue (or `last` + 1), and returns that cycle (`now`: nothing done).
+  uint64_t advance_to_column(uint64_t now, uint64_t last, std::vector<BankState>& banks);
   // Part of stream_columns: the ACTs and PREs of the cycles between two RD/WRs.
   uint64_t resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks);
+  uint64_t issue_until_column(uint64_t from, uint64_t limit, bool until_column, std::vector<BankState>& banks);
+  static constexpr uint32_t kGone = UINT32_MAX;  // a candidate whose bank was activated
 
   CommandTiming timing_;
   AddressMapping mapping_;
@@ -241,11 +247,15 @@ inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& ban
 inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks,
                                                  MemoryStats& stats, uint64_t& resume) {
   admit();
+  resume = now;
   if (size_ == 0) return 0;
   {
-    const QueuedBurst& q = at(0);  // cheap test first: most calls from ticking fail here
+    const QueuedBurst& q = at(0);
     const BankState& b = banks[q.bank];
-    if (!b.holds(q.row) || now < b.ready_col() || now < rank_.column_ready(q.write, q.group)) return 0;
+    if (!b.holds(q.row) || now < b.ready_col() || now < rank_.column_ready(q.write, q.group)) {
+      resume = advance_to_column(now, last, banks);
+      return 0;
+    }
   }
   // horizon: no ACT or PRE can issue before it. Bursts waiting for an ACT or a PRE lower
   // it to their bank's readiness (a lower bound: the rank's tRRD and tFAW only delay an
@@ -310,27 +320,52 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
 // may be activated, else a PRE for the oldest burst whose bank holds a row no queued
 // burst wants (as issue()). Returns the first cycle >= slot at which one could issue.
 inline uint64_t CommandScheduler::resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks) {
+  return issue_until_column(from, slot, false, banks);
+}
+
+inline uint64_t CommandScheduler::advance_to_column(uint64_t now, uint64_t last, std::vector<BankState>& banks) {
+  return issue_until_column(now, last + 1, true, banks);
+}
+
+// From cycle `from`, the ACTs and PREs ticking issues while no RD/WR can: at each cycle,
+// an ACT for the oldest burst whose closed bank may be activated, else a PRE for the
+// oldest burst whose bank holds a row no queued burst wants (as issue()). With
+// `until_column`, no RD/WR may issue before the first cycle one of the queued bursts
+// holding its row may have it (t_col), and that cycle ends the run; else the caller knows
+// none can before `limit`. Returns the first cycle >= `from` at which the next command
+// (ACT, PRE or, with `until_column`, RD/WR) may issue, or `limit` if that is later (with
+// `until_column`; without, the next ACT/PRE cycle, which may be >= `limit`).
+//
+// One pass over the queue collects the banks whose open row a queued burst wants and the
+// oldest burst of each bank that waits for an ACT or a PRE (later bursts of a bank wait
+// on the same readiness); the commands are then decided on that short list: an ACT makes
+// its bank's bursts for the row hold it (they leave the list, their RD/WRs may come
+// tRCD later), a PRE closes the bank (its burst now waits for an ACT). Neither changes
+// which rows the other queued bursts want.
+inline uint64_t CommandScheduler::issue_until_column(uint64_t from, uint64_t limit, bool until_column,
+                                                     std::vector<BankState>& banks) {
+  const uint64_t pass = ++pass_;
+  uint64_t* const wanted = wanted_.data();
+  uint64_t* const seen = noted_seen_.data();
+  candidates_.clear();
+  uint64_t t_col = UINT64_MAX;
+  for (size_t i = 0; i < size_; ++i) {
+    const QueuedBurst& q = at(i);
+    const BankState& b = banks[q.bank];
+    if (b.holds(q.row)) {
+      wanted[q.bank] = pass;
+      if (until_column) t_col = std::min(t_col, std::max(b.ready_col(), rank_.column_ready(q.write, q.group)));
+    } else if (seen[q.bank] != pass) {
+      seen[q.bank] = pass;
+      candidates_.push_back(static_cast<uint32_t>(i));
+    }
+  }
   uint64_t c = from;
   for (;;) {
-    // One pass: mark the banks whose open row a queued burst wants, and collect the
-    // first burst (the oldest) of each (bank, row) that waits for an ACT or a PRE.
-    const uint64_t pass = ++pass_;
-    uint64_t* const wanted = wanted_.data();
-    uint64_t* const seen = noted_seen_.data();
-    candidates_.clear();
-    for (size_t i = 0; i < size_; ++i) {
-      const QueuedBurst& q = at(i);
-      const BankState& b = banks[q.bank];
-      if (b.holds(q.row)) {
-        wanted[q.bank] = pass;
-      } else if (seen[q.bank] != pass) {  // later bursts of the bank wait on the same readiness
-        seen[q.bank] = pass;
-        candidates_.push_back(static_cast<uint32_t>(i));
-      }
-    }
-    // The first cycle >= c at which one of them may have its ACT or PRE.
+    if (until_column && t_col <= c) return c;  // ticking issues that RD/WR
     uint64_t t = UINT64_MAX;
     for (const uint32_t i : candidates_) {
+      if (i == kGone) continue;
       const QueuedBurst& q = at(i);
       const BankState& b = banks[q.bank];
       if (!b.is_open())
@@ -338,22 +373,34 @@ inline uint64_t CommandScheduler::resolve_gap(uint64_t from, uint64_t slot, std:
       else if (wanted[q.bank] != pass)
         t = std::min(t, std::max(b.ready_pre(), c));
     }
-    if (t >= slot) return t;
-    // At t, as issue(): an ACT for the oldest that may have one, else a PRE.
+    if (until_column) {
+      if (t >= t_col || t >= limit) return std::max(c, std::min(t_col, limit));
+    } else if (t >= limit) {
+      return t;
+    }
     bool done = false;
-    for (const uint32_t i : candidates_) {
+    for (uint32_t& i : candidates_) {
+      if (i == kGone) continue;
       const QueuedBurst& q = at(i);
       BankState& b = banks[q.bank];
       if (!b.is_open() && t >= b.ready_act() && t >= rank_.activate_ready(q.group)) {
         b.activate(q.row, t, timing_);
         rank_.activate(t, q.group);
+        wanted[q.bank] = pass;
+        // Its bursts for the row may have their RD/WRs tRCD later (either kind: the
+        // earlier bound is safe).
+        t_col = std::min(t_col, std::max(b.ready_col(), std::min(rank_.column_ready(false, q.group),
+                                                                rank_.column_ready(true, q.group))));
+        i = kGone;
         done = true;
         break;
       }
     }
     for (size_t k = 0; !done && k < candidates_.size(); ++k) {
-      BankState& b = banks[at(candidates_[k]).bank];
-      if (b.is_open() && wanted[at(candidates_[k]).bank] != pass && t >= b.ready_pre()) {
+      if (candidates_[k] == kGone) continue;
+      const uint32_t bank = at(candidates_[k]).bank;
+      BankState& b = banks[bank];
+      if (b.is_open() && wanted[bank] != pass && t >= b.ready_pre()) {
         b.precharge(t, timing_);
         done = true;
       }
