@@ -461,7 +461,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
       if (!b.holds(next.row) || slot + (size_ + j) * spacing < b.ready_col()) return 0;
     }
   }
-  for (size_t i = 0; i < size_; ++i) {
+  for (size_t i = size_; i-- > 0;) {  // youngest first: a new row's bursts fail soonest
     const QueuedBurst& q = at(i);
     const BankState& b = banks[q.bank];
     if (q.write != write || q.group != (g0 + i) % groups || !b.holds(q.row) || slot + i * spacing < b.ready_col())
@@ -522,14 +522,27 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   // Seq[0 .. n - 1] issued; the admissions after all but the last RD/WR queued.
   head_ = (head_ + from_queue) & mask_;
   size_ -= from_queue;
-  const uint64_t skipped = n - from_queue;  // the transfer's bursts admitted and issued
-  if (skipped > 0) {
+  if (has_w) {
+    // The transfer's bursts Seq[size0 ..] are, in order, in groups continuing the cycle,
+    // in one row of one bank per group: admitted and issued (skipped), then admitted
+    // into the queue up to depth - 1, without decoding each.
+    const uint64_t size0 = size_ + from_queue;
     Waiting& w = waiting_.front();
-    w.next = mapping_.advance_in_channel(w.next, skipped, channel_);
-    waiting_bursts_ -= skipped;
-    if (w.next > w.last) waiting_.pop_front();
+    const uint64_t left = mapping_.count_in_channel(w.next, w.last, channel_);
+    const uint64_t skipped = n - from_queue;
+    const uint64_t queued = std::min<uint64_t>(left - skipped, depth_ - 1 - size_);
+    const uint32_t in_group = next.bank % per_group;
+    for (uint64_t j = skipped; j < skipped + queued; ++j) {
+      const uint32_t g = static_cast<uint32_t>((g0 + size0 + j) % groups);
+      push_back({next.row, w.arrival, g * per_group + in_group, static_cast<uint16_t>(g), write});
+    }
+    waiting_bursts_ -= skipped + queued;
+    if (skipped + queued == left) {
+      waiting_.pop_front();
+    } else {
+      w.next = mapping_.advance_in_channel(w.next, skipped + queued, channel_);
+    }
   }
-  admit_up_to(depth_ - 1);
   return n;
 }
 
