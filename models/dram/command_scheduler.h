@@ -461,11 +461,16 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
       if (!b.holds(next.row) || slot + (size_ + j) * spacing < b.ready_col()) return 0;
     }
   }
-  for (size_t i = size_; i-- > 0;) {  // youngest first: a new row's bursts fail soonest
-    const QueuedBurst& q = at(i);
-    const BankState& b = banks[q.bank];
-    if (q.write != write || q.group != (g0 + i) % groups || !b.holds(q.row) || slot + i * spacing < b.ready_col())
-      return 0;
+  {
+    // Youngest first: a new row's bursts fail soonest. The expected group steps back
+    // one (mod G) per burst, without dividing.
+    uint64_t g = (g0 + size_ - 1) % groups;
+    for (size_t i = size_; i-- > 0;) {
+      const QueuedBurst& q = at(i);
+      const BankState& b = banks[q.bank];
+      if (q.write != write || q.group != g || !b.holds(q.row) || slot + i * spacing < b.ready_col()) return 0;
+      g = g == 0 ? groups - 1 : g - 1;
+    }
   }
   for (uint64_t i = 0; i < groups && i < size_; ++i)
     if (rank_.column_ready(write, at(i).group) > slot + i * spacing) return 0;
@@ -532,9 +537,10 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     const uint64_t skipped = n - from_queue;
     const uint64_t queued = std::min<uint64_t>(left - skipped, depth_ - 1 - size_);
     const uint32_t in_group = next.bank % per_group;
-    for (uint64_t j = skipped; j < skipped + queued; ++j) {
-      const uint32_t g = static_cast<uint32_t>((g0 + size0 + j) % groups);
+    uint32_t g = static_cast<uint32_t>((g0 + size0 + skipped) % groups);
+    for (uint64_t j = 0; j < queued; ++j) {
       push_back({next.row, w.arrival, g * per_group + in_group, static_cast<uint16_t>(g), write});
+      g = g + 1 == groups ? 0 : g + 1;
     }
     waiting_bursts_ -= skipped + queued;
     if (skipped + queued == left) {
