@@ -27,8 +27,10 @@ CommandScheduler::CommandScheduler(const CommandTiming& timing, const AddressMap
       wanted_(banks, 0),
       noted_(banks, 0),
       noted_row_(banks, 0),
-      noted_seen_(banks, 0) {
+      noted_seen_(banks, 0),
+      waiting_banks_(banks) {
   candidates_.reserve(depth);
+  waiting_banks_.set_banks_per_group(mapping.banks_per_group());
 }
 
 }  // namespace itera::hw

@@ -46,6 +46,106 @@ struct QueuedBurst {
   bool write;
 };
 
+// The banks a streaming walk (CommandScheduler::stream_columns) waits on, kept as the
+// walk admits and issues bursts, so that the ACTs and PREs between its RD/WRs are
+// decided without scanning the queue: per bank, how many queued bursts find their row
+// open (its open row is wanted while any do), and, for each bank some queued burst
+// waits on (oldest first), the row that burst wants and how many queued bursts want it.
+// Exact while no bank has queued bursts for two rows it does not hold; then exact()
+// turns false and the walk scans instead.
+class WaitingBanks {
+ public:
+  explicit WaitingBanks(size_t banks = 0) : holding_(banks), row_(banks), count_(banks), mark_(banks), live_(banks) {}
+  void start(uint64_t walk) {
+    walk_ = walk;
+    exact_ = true;
+    order_.clear();
+    std::fill(holding_.begin(), holding_.end(), 0);
+  }
+  bool exact() const { return exact_; }
+  // A burst entered the queue (or was there when the walk started).
+  void admitted(const QueuedBurst& q, bool holds) {
+    if (holds) {
+      ++holding_[q.bank];
+      return;
+    }
+    if (mark_[q.bank] == walk_) {
+      if (live_[q.bank] && row_[q.bank] == q.row)
+        ++count_[q.bank];
+      else
+        exact_ = false;
+      return;
+    }
+    mark_[q.bank] = walk_;
+    live_[q.bank] = 1;
+    row_[q.bank] = q.row;
+    count_[q.bank] = 1;
+    order_.push_back(q.bank);
+  }
+  void issued(uint32_t bank) { --holding_[bank]; }  // a RD/WR of a burst that held its row
+  // After jump(): every queued burst holds its row.
+  template <class Scheduler>
+  void recount(const Scheduler& s, const std::vector<BankState>& banks) {
+    std::fill(holding_.begin(), holding_.end(), 0);
+    for (size_t i = 0; i < s.queued(); ++i) {
+      const QueuedBurst& q = s.queued_burst(i);
+      if (banks[q.bank].holds(q.row)) ++holding_[q.bank]; else exact_ = false;
+    }
+    order_.clear();
+  }
+  // As CommandScheduler::resolve_gap, from this bookkeeping.
+  uint64_t resolve(uint64_t from, uint64_t slot, std::vector<BankState>& banks, RankTiming& rank,
+                   const CommandTiming& timing) {
+    uint64_t c = from;
+    for (;;) {
+      uint64_t t = UINT64_MAX;
+      for (const uint32_t x : order_) {
+        if (!live_[x]) continue;
+        const BankState& b = banks[x];
+        if (!b.is_open())
+          t = std::min(t, std::max({b.ready_act(), rank.activate_ready(group(x, banks.size())), c}));
+        else if (holding_[x] == 0)
+          t = std::min(t, std::max(b.ready_pre(), c));
+      }
+      if (t >= slot) return t;
+      bool done = false;
+      for (const uint32_t x : order_) {
+        BankState& b = banks[x];
+        if (!live_[x] || b.is_open() || t < b.ready_act() || t < rank.activate_ready(group(x, banks.size())))
+          continue;
+        b.activate(row_[x], t, timing);
+        rank.activate(t, group(x, banks.size()));
+        holding_[x] = count_[x];
+        live_[x] = 0;
+        done = true;
+        break;
+      }
+      for (size_t k = 0; !done && k < order_.size(); ++k) {
+        const uint32_t x = order_[k];
+        BankState& b = banks[x];
+        if (!live_[x] || !b.is_open() || holding_[x] != 0 || t < b.ready_pre()) continue;
+        b.precharge(t, timing);
+        done = true;
+      }
+      c = t + 1;
+    }
+  }
+  void set_banks_per_group(uint32_t n) { per_group_ = n; }
+
+ private:
+  uint32_t group(uint32_t bank, size_t) const { return bank / per_group_; }
+
+  uint64_t walk_ = 0;
+  bool exact_ = true;
+  uint32_t per_group_ = 1;
+  std::vector<uint32_t> holding_;  // per bank: queued bursts that find their row open
+  std::vector<uint64_t> row_;      // per waited-on bank: the row its oldest waiting burst wants
+  std::vector<uint32_t> count_;    // ... and how many queued bursts want that row
+  std::vector<uint64_t> mark_;     // == walk_: the bank was waited on in this walk
+  std::vector<uint8_t> live_;      // ... and still is (not yet activated for that row)
+  std::vector<uint32_t> order_;    // the waited-on banks, oldest waiting burst first
+};
+
 class CommandScheduler {
  public:
   CommandScheduler(const CommandTiming& timing, const AddressMapping& mapping, uint32_t channel, size_t banks,
@@ -161,6 +261,7 @@ class CommandScheduler {
   std::vector<uint64_t> noted_;    // per bank: == walk_ when a burst waiting for it was noted
   std::vector<uint64_t> noted_row_;
   std::vector<uint64_t> noted_seen_;     // resolve_gap: per bank, == pass_ once a candidate was taken
+  WaitingBanks waiting_banks_;
   std::vector<uint32_t> candidates_;     // resolve_gap: queue positions
 };
 
@@ -262,8 +363,12 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
   // ACT); noted per bank, so that more bursts for the same row leave it alone.
   const uint64_t walk = ++walk_;
   uint64_t horizon = UINT64_MAX;
+  // Besides, the walk keeps what resolve_gap needs without scanning the queue (see
+  // WaitingBanks); bursts of one bank for two rows make it fall back to scanning.
+  waiting_banks_.start(walk);
   const auto note = [&](const QueuedBurst& q) {
     const BankState& b = banks[q.bank];
+    waiting_banks_.admitted(q, b.holds(q.row));
     if (b.holds(q.row) || (noted_[q.bank] == walk && noted_row_[q.bank] == q.row)) return;
     if (noted_[q.bank] != walk) {
       noted_[q.bank] = walk;
@@ -284,13 +389,16 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
       admit();
       for (size_t i = before; i < size_; ++i) note(at(i));
       // The ACTs and PREs ticking issues before the slot; then the exact next one.
-      if (horizon < slot) horizon = resolve_gap(prev + 1, slot, banks);
+      if (horizon < slot)
+        horizon = waiting_banks_.exact() ? waiting_banks_.resolve(prev + 1, slot, banks, rank_, timing_)
+                                         : resolve_gap(prev + 1, slot, banks);
       resume = slot;  // nothing else happens before the slot
     }
     if (jump_ok_ && jump_wait_-- == 0) {
       const uint64_t n = jump(slot, last, banks, stats);
       jump_wait_ = n > 0 ? 0 : kJumpRetry;
       if (n > 0) {
+        waiting_banks_.recount(*this, banks);  // every queued burst holds its row
         k += n;
         prev = slot + (n - 1) * spacing;
         slot = prev + spacing;
@@ -304,6 +412,7 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
     const uint32_t bank = q.bank;
     column(slot, q, b, stats);
     pop_front();
+    waiting_banks_.issued(bank);
     // Its bank's open row may now be wanted by no one: a PRE for a burst waiting for
     // another row of the bank may become possible.
     if (noted_[bank] == walk && !b.holds(noted_row_[bank])) horizon = std::min(horizon, b.ready_pre());
