@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "dram_address_fields.h"
 #include "dram_preset_files.h"
 #include "embedded_configs.h"
 #include "error.h"
@@ -22,6 +23,18 @@ std::string dram_name(const YamlReader& r, const YAML::Node& key, const YAML::No
   if (name != "simple" && !builtin_dram_presets().find(name))
     r.fail(key, fmt::format("{} = '{}' is not a known DRAM preset; allowed: {}", path, name, allowed));
   return name;
+}
+
+// memory.address_mapping: six two-letter fields in DRAMsim3's notation (dram_address_fields.h).
+std::string address_mapping(const YamlReader& r, const YAML::Node& key, const YAML::Node& v,
+                            const std::string& path) {
+  const std::string mapping = r.text(key, v, path);
+  try {
+    parse_address_mapping(mapping);
+  } catch (const Error& e) {
+    r.fail(key, fmt::format("{}: {}", path, e.what()));
+  }
+  return mapping;
 }
 
 // The schema: one Fields list per mapping, each storing into `c`.
@@ -55,6 +68,7 @@ Fields memory_fields(MemoryConfig& c, const YamlReader& r) {
   return {
       {"ideal", [&](auto& k, auto& v, auto& p) { c.ideal = r.boolean(k, v, p); }},
       {"dram", [&](auto& k, auto& v, auto& p) { c.dram.name = dram_name(r, k, v, p); }},
+      {"address_mapping", [&](auto& k, auto& v, auto& p) { c.dram.address_mapping = address_mapping(r, k, v, p); }},
       {"simple", [&](auto& k, auto& v, auto& p) { r.mapping(k, v, p, simple_dram_fields(c.dram.simple, r)); }},
   };
 }

@@ -4,11 +4,15 @@
 // is one new file there; configs/README.md ("DRAM presets") describes the format.
 //
 // A preset file sets every DramTiming field (name, channels, bus_bits, data_rate_mts,
-// tck_ns, banks, row_bytes, burst_length, tCL, tRCD, tRP, tRAS, tREFI, tRFC, source)
-// and `order`, the preset's place in listings. It is read strictly: unknown, missing
-// and duplicate keys, wrong types and out-of-range or inconsistent values are errors
-// naming the file, the 1-based line and the key; `name` must be the file's name
-// without ".yaml".
+// tck_ns, bank_groups, banks, rows, row_bytes, burst_length, tCL, tCWL, tRCD, tRP, tRAS,
+// tCCD_S, tCCD_L, tRRD_S, tRRD_L, tFAW, tWTR_S, tWTR_L, tWR, tRTP, tRTRS, tRPRE, tREFI,
+// tRFC, source) and `order`, the preset's place in listings. It is read strictly:
+// unknown, missing and duplicate keys, wrong types and out-of-range or inconsistent
+// values are errors naming the file, the 1-based line and the key; `name` must be the
+// file's name without ".yaml". The checks across keys: bank_groups divides banks;
+// channels, bank_groups, banks per group, rows and bursts per row are powers of two (the
+// address mapping is made of bit fields); each _L timing is at least its _S one, and
+// equal to it with bank_groups = 1.
 #include <string>
 #include <vector>
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "accel_config_reader.h"
+#include "dram_address_fields.h"
 #include "dram_preset_files.h"
 #include "file_io.h"
 #include "error.h"
@@ -41,6 +42,7 @@ void expect_documented_defaults(const AccelConfig& c) {
   EXPECT_FALSE(c.memory.ideal);
   EXPECT_EQ(c.memory.dram.name, "ddr4-3200");
   EXPECT_FALSE(c.memory.dram.is_simple());
+  EXPECT_EQ(c.memory.dram.address_mapping, "rorabacobgch");
   EXPECT_EQ(c.memory.dram.simple.bandwidth_gbps, 25.6);
   EXPECT_EQ(c.memory.dram.simple.latency_ns, 50.0);
   for (const BufferConfig* b : {&c.buffers.weight, &c.buffers.input}) {
@@ -147,6 +149,7 @@ TEST(AccelConfigParse, EveryKeyCanBeSet) {
                                   "memory:\n"
                                   "  ideal: true\n"
                                   "  dram: hbm2\n"
+                                  "  address_mapping: rochrababgco\n"
                                   "  simple: {bandwidth_gbps: 100, latency_ns: 0}\n"
                                   "buffers:\n"
                                   "  weight: {kb: 1024, banks: 16, ports: 1, double_buffer: false}\n"
@@ -162,6 +165,7 @@ TEST(AccelConfigParse, EveryKeyCanBeSet) {
   EXPECT_FALSE(c.pe.pack_lower_bits);
   EXPECT_TRUE(c.memory.ideal);
   EXPECT_EQ(c.memory.dram.name, "hbm2");
+  EXPECT_EQ(c.memory.dram.address_mapping, "rochrababgco");
   EXPECT_EQ(c.memory.dram.simple.bandwidth_gbps, 100.0);
   EXPECT_EQ(c.memory.dram.simple.latency_ns, 0.0);
   EXPECT_EQ(c.buffers.weight.kb, 1024);
@@ -206,6 +210,26 @@ TEST(AccelConfigParse, EachPresetNameIsAccepted) {
     const AccelConfig c = load_text(dir, std::string("memory: {dram: ") + name + "}\n");
     EXPECT_EQ(c.memory.dram.timing().name, name);
   }
+}
+
+// memory.address_mapping: any order of the six fields, plain or quoted; independent of
+// memory.dram (a config has no rules across keys), so a simple memory keeps it too.
+TEST(AccelConfigParse, AddressMappingTakesAnyOrderOfTheSixFields) {
+  TempDir dir;
+  for (const char* mapping : {"rochrababgco", "chrobabgraco", "rorabgbachco", "corobabgrach", "rorabacobgch"}) {
+    SCOPED_TRACE(mapping);
+    const AccelConfig c = load_text(dir, std::string("memory:\n  address_mapping: ") + mapping + "\n");
+    EXPECT_EQ(c.memory.dram.address_mapping, mapping);
+    EXPECT_EQ(c.memory.dram.name, "ddr4-3200");  // the other keys keep their defaults
+  }
+  EXPECT_EQ(load_text(dir, "memory: {address_mapping: \"chrobabgraco\"}\n").memory.dram.address_mapping,
+            "chrobabgraco");
+  const AccelConfig simple = load_text(dir, "memory: {dram: simple, address_mapping: rochrababgco}\n");
+  EXPECT_TRUE(simple.memory.dram.is_simple());
+  EXPECT_EQ(simple.memory.dram.address_mapping, "rochrababgco");
+  // Left out, it is the default's.
+  EXPECT_EQ(load_text(dir, "memory: {dram: hbm2}\n").memory.dram.address_mapping, "rorabacobgch");
+  EXPECT_EQ(default_accel_config().memory.dram.address_mapping, kDefaultAddressMapping);
 }
 
 TEST(AccelConfigParse, ClockRangeIsClosed) {
@@ -438,6 +462,34 @@ TEST(AccelConfigErrors, UnknownDramPresetListsKnownOnes) {
   EXPECT_TRUE(has(m, "memory.dram = 'ddr5-4800'"));
   EXPECT_TRUE(has(m, "allowed: " + dram_preset_names() + ", simple"));
   for (const DramTiming& t : dram_presets()) EXPECT_TRUE(has(m, t.name)) << t.name;
+}
+
+// A bad memory.address_mapping names the file, the line, the key and what is allowed.
+TEST(AccelConfigErrors, BadAddressMappingSaysWhatIsAllowed) {
+  const std::string allowed = "six two-letter fields from the most significant bit, each once: ro (row), ch (channel), "
+                              "ra (rank), ba (bank), bg (bank group), co (column)";
+  // Too short: five fields.
+  const std::string short_one = load_error("memory:\n  dram: ddr4-3200\n  address_mapping: rochrababg\n");
+  EXPECT_TRUE(has(short_one, "accel.yaml:3: memory.address_mapping: address mapping 'rochrababg' has 10 characters"));
+  EXPECT_TRUE(has(short_one, allowed));
+  // An unknown field.
+  const std::string unknown = load_error("memory:\n  address_mapping: rochrababgcl\n");
+  EXPECT_TRUE(has(unknown, "accel.yaml:2: memory.address_mapping: address mapping 'rochrababgcl': unknown field 'cl'"));
+  EXPECT_TRUE(has(unknown, allowed));
+  // A field twice (and so one missing).
+  const std::string twice = load_error("clock_mhz: 100\nmemory: {ideal: false, address_mapping: rorobabgchco}\n");
+  EXPECT_TRUE(
+      has(twice, "accel.yaml:2: memory.address_mapping: address mapping 'rorobabgchco': field 'ro' appears twice"));
+  EXPECT_TRUE(has(twice, allowed));
+  // Upper case is not DRAMsim3's notation.
+  EXPECT_TRUE(has(load_error("memory:\n  address_mapping: ROCHRABABGCO\n"), "unknown field 'RO'"));
+  // Not a single value.
+  const std::string list = load_error("memory:\n  address_mapping: [ro, ch, ra, ba, bg, co]\n");
+  EXPECT_TRUE(has(list, "accel.yaml:2: memory.address_mapping must be a non-empty string; got a sequence"));
+  EXPECT_TRUE(has(load_error("memory:\n  address_mapping:\n  dram: hbm2\n"),
+                  "accel.yaml:2: memory.address_mapping must be a non-empty string; got nothing"));
+  // The unknown-key message lists it among memory's keys.
+  EXPECT_TRUE(has(load_error("memory:\n  mapping: rochrababgco\n"), "ideal, dram, address_mapping, simple"));
 }
 
 TEST(AccelConfigErrors, YamlSyntaxErrorGivesLine) {

@@ -187,6 +187,73 @@ TEST(ConfigsReadme, PresetTableRowsMatchTheirFiles) {
   EXPECT_EQ(order, listing_order);
 }
 
+// The second preset table: the bank-group organisation and the rest of the timing.
+TEST(ConfigsReadme, PresetTimingTableRowsMatchTheirFiles) {
+  const auto rows = table(readme(),
+                          "| preset | bank groups x banks per group | rows | tCWL | tCCD_S-tCCD_L | tRRD_S-tRRD_L "
+                          "| tFAW | tWTR_S-tWTR_L | tWR | tRTP | tRTRS | tRPRE |");
+  std::set<std::string> listed;
+  for (const auto& row : rows) {
+    ASSERT_EQ(row.size(), 12u);
+    const std::vector<std::string> name = code_spans(row[0]);
+    ASSERT_EQ(name.size(), 1u) << row[0];
+    SCOPED_TRACE(name[0]);
+    EXPECT_TRUE(listed.insert(name[0]).second) << "listed twice";
+    const DramTiming& t = find_dram_preset(name[0]);
+    EXPECT_EQ(row[1], fmt::format("{} x {}", t.bank_groups, t.banks / t.bank_groups));
+    EXPECT_EQ(row[2], std::to_string(t.rows));
+    EXPECT_EQ(row[3], std::to_string(t.tCWL));
+    EXPECT_EQ(row[4], fmt::format("{}-{}", t.tCCD_S, t.tCCD_L));
+    EXPECT_EQ(row[5], fmt::format("{}-{}", t.tRRD_S, t.tRRD_L));
+    EXPECT_EQ(row[6], std::to_string(t.tFAW));
+    EXPECT_EQ(row[7], fmt::format("{}-{}", t.tWTR_S, t.tWTR_L));
+    EXPECT_EQ(row[8], std::to_string(t.tWR));
+    EXPECT_EQ(row[9], std::to_string(t.tRTP));
+    EXPECT_EQ(row[10], std::to_string(t.tRTRS));
+    EXPECT_EQ(row[11], std::to_string(t.tRPRE));
+  }
+  for (const char* shipped : {"ddr4-2400", "ddr4-3200", "lpddr4-3200", "hbm2"})
+    EXPECT_TRUE(listed.count(shipped)) << shipped << " is not in the table";
+}
+
+// n = 2^k: k; anything else: -1.
+int exact_log2(int n) {
+  int k = 0;
+  while (n > 1 && n % 2 == 0) {
+    n /= 2;
+    ++k;
+  }
+  return n == 1 ? k : -1;
+}
+
+// The address-mapping field widths of each preset, as the README lists them.
+TEST(ConfigsReadme, AddressFieldWidthsAreThePresetsCounts) {
+  const std::string header = "| field | width (bits) | ddr4-2400 | ddr4-3200 | lpddr4-3200 | hbm2 |";
+  const std::vector<std::string> presets = split(header.substr(2, header.size() - 4), " | ");
+  const auto rows = table(readme(), header);
+  std::set<std::string> fields;
+  for (const auto& row : rows) {
+    ASSERT_EQ(row.size(), presets.size());
+    const std::vector<std::string> field = code_spans(row[0]);
+    ASSERT_EQ(field.size(), 1u) << row[0];
+    SCOPED_TRACE(field[0]);
+    EXPECT_TRUE(fields.insert(field[0]).second) << "listed twice";
+    for (size_t i = 2; i < presets.size(); ++i) {
+      const DramTiming& t = find_dram_preset(presets[i]);
+      const int bursts_per_row = t.row_bytes / (t.bus_bits / 8 * t.burst_length);
+      const std::map<std::string, int> width = {{"ch", exact_log2(t.channels)},
+                                                {"ra", 0},
+                                                {"bg", exact_log2(t.bank_groups)},
+                                                {"ba", exact_log2(t.banks / t.bank_groups)},
+                                                {"co", exact_log2(bursts_per_row)},
+                                                {"ro", exact_log2(t.rows)}};
+      ASSERT_TRUE(width.count(field[0])) << "not a field of the address mapping";
+      EXPECT_EQ(row[i], std::to_string(width.at(field[0]))) << presets[i];
+    }
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"ro", "ch", "ra", "bg", "ba", "co"}));
+}
+
 TEST(ConfigsReadme, PresetKeyTableNamesEveryKeyOfAPresetFile) {
   std::set<std::string> documented;
   for (const auto& row : table(readme(), "| key | type | meaning |"))

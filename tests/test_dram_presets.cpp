@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -109,10 +110,56 @@ TEST(DramPresetFiles, NumbersAreTheCitedOnes) {
   }
 }
 
+// The bank-group organisation and the timing beyond tCL-tRCD-tRP-tRAS, written out from the
+// cited sources: DRAMsim3's configs/DDR4_8Gb_x8_3200.ini, DDR4_8Gb_x8_2400.ini (which gives no
+// tRTP: JEDEC DDR4-2400's max(4 nCK, 7.5 ns) = 9) and HBM2_8Gb_x128.ini (tRCD = tRCDRD, tRTP =
+// tRTP_L), and Ramulator's LPDDR4.h speed_table LPDDR4_3200 with LPDDR4_8Gb_x16 (no bank groups,
+// so each _S value is its _L one; no read preamble there, 1 as DDR4).
+struct ExpectedBankGroups {
+  const char* name;
+  int bank_groups, banks, rows, tCWL, tCCD_S, tCCD_L, tRRD_S, tRRD_L, tFAW, tWTR_S, tWTR_L, tWR, tRTP, tRTRS, tRPRE;
+};
+
+TEST(DramPresetFiles, BankGroupTimingsAreTheCitedOnes) {
+  const ExpectedBankGroups expected[] = {
+      {"ddr4-3200", 4, 16, 65536, 16, 4, 8, 4, 8, 34, 4, 12, 24, 12, 1, 1},
+      {"ddr4-2400", 4, 16, 65536, 16, 4, 6, 4, 6, 26, 3, 9, 19, 9, 2, 1},
+      {"hbm2", 4, 16, 32768, 4, 1, 2, 4, 6, 30, 6, 8, 16, 6, 1, 1},
+      {"lpddr4-3200", 1, 8, 32768, 18, 8, 8, 16, 16, 64, 16, 16, 28, 14, 2, 1},
+  };
+  for (const ExpectedBankGroups& e : expected) {
+    SCOPED_TRACE(e.name);
+    const DramTiming& t = find_dram_preset(e.name);
+    EXPECT_EQ(t.bank_groups, e.bank_groups);
+    EXPECT_EQ(t.banks, e.banks);
+    EXPECT_EQ(t.rows, e.rows);
+    EXPECT_EQ(t.tCWL, e.tCWL);
+    EXPECT_EQ(t.tCCD_S, e.tCCD_S);
+    EXPECT_EQ(t.tCCD_L, e.tCCD_L);
+    EXPECT_EQ(t.tRRD_S, e.tRRD_S);
+    EXPECT_EQ(t.tRRD_L, e.tRRD_L);
+    EXPECT_EQ(t.tFAW, e.tFAW);
+    EXPECT_EQ(t.tWTR_S, e.tWTR_S);
+    EXPECT_EQ(t.tWTR_L, e.tWTR_L);
+    EXPECT_EQ(t.tWR, e.tWR);
+    EXPECT_EQ(t.tRTP, e.tRTP);
+    EXPECT_EQ(t.tRTRS, e.tRTRS);
+    EXPECT_EQ(t.tRPRE, e.tRPRE);
+  }
+}
+
+// The row sizes follow from the sources' organisation: columns x device width x devices.
+TEST(DramPresetFiles, RowBytesAreTheSourcesColumnsTimesTheBus) {
+  EXPECT_EQ(find_dram_preset("ddr4-3200").row_bytes, 1024 * 8 / 8 * 8);  // 1024 columns, x8, 8 devices
+  EXPECT_EQ(find_dram_preset("ddr4-2400").row_bytes, 1024 * 8 / 8 * 8);
+  EXPECT_EQ(find_dram_preset("hbm2").row_bytes, 64 * 128 / 8);        // 64 columns of 128 bits
+  EXPECT_EQ(find_dram_preset("lpddr4-3200").row_bytes, 1024 * 16 / 8);  // 1024 columns, x16
+}
+
 // ---- adding a preset ----
 
-// A preset file for `name` (a DDR5-like device: 4800 MT/s, 32 banks, BL16), one key per line so that
-// line numbers are known: line 1 is `name`, line 2 `order`, and so on.
+// A preset file for `name` (a DDR5-like device: 4800 MT/s, 8 bank groups x 4 banks, BL16), one
+// key per line; key_line() gives a key's line.
 std::vector<std::string> preset_lines(const std::string& name, int order) {
   return {"name: " + name,
           "order: " + std::to_string(order),
@@ -120,17 +167,45 @@ std::vector<std::string> preset_lines(const std::string& name, int order) {
           "bus_bits: 64",
           "data_rate_mts: 4800",
           "tck_ns: 0.4166666666666667",
+          "bank_groups: 8",
           "banks: 32",
+          "rows: 65536",
           "row_bytes: 8192",
           "burst_length: 16",
           "tCL: 40",
+          "tCWL: 38",
           "tRCD: 39",
           "tRP: 39",
           "tRAS: 77",
+          "tCCD_S: 8",
+          "tCCD_L: 12",
+          "tRRD_S: 8",
+          "tRRD_L: 12",
+          "tFAW: 32",
+          "tWTR_S: 6",
+          "tWTR_L: 24",
+          "tWR: 72",
+          "tRTP: 18",
+          "tRTRS: 2",
+          "tRPRE: 1",
           "tREFI: 9360",
           "tRFC: 708",
           "source: \"a test\""};
 }
+
+// The 1-based line of `key` in `lines`.
+size_t key_line(const std::vector<std::string>& lines, const std::string& key) {
+  for (size_t i = 0; i < lines.size(); ++i)
+    if (lines[i].rfind(key + ":", 0) == 0) return i + 1;
+  ADD_FAILURE() << "no key " << key;
+  return 0;
+}
+
+// The line of `key` in the test file.
+size_t key_line(const std::string& key) { return key_line(preset_lines("ddr5-4800", 5), key); }
+
+// "dir/ddr5-4800.yaml:LINE:" for the line of `key` in the test file.
+std::string at(const std::string& key) { return "dir/ddr5-4800.yaml:" + std::to_string(key_line(key)) + ":"; }
 
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
@@ -193,9 +268,10 @@ std::string preset_error(const std::vector<std::string>& lines) {
   return "";
 }
 
-// `lines` with line `n` (1-based) replaced.
-std::vector<std::string> with(std::vector<std::string> lines, size_t n, const std::string& line) {
-  lines.at(n - 1) = line;
+// `lines` with the value of `key` replaced.
+std::vector<std::string> with(std::vector<std::string> lines, const std::string& key, const std::string& value) {
+  const size_t n = key_line(lines, key);
+  if (n > 0) lines.at(n - 1) = key + ": " + value;
   return lines;
 }
 
@@ -203,61 +279,182 @@ TEST(DramPresetFileErrors, TheTestFileIsValid) {
   const DramPresetFile p = parse_dram_preset(join_lines(preset_lines("ddr5-4800", 7)), "dir/ddr5-4800.yaml");
   EXPECT_EQ(p.order, 7);
   EXPECT_EQ(p.timing.name, "ddr5-4800");
+  EXPECT_EQ(p.timing.bank_groups, 8);
+  EXPECT_EQ(p.timing.rows, 65536);
+  EXPECT_EQ(p.timing.tCWL, 38);
+  EXPECT_EQ(p.timing.tCCD_L, 12);
+  EXPECT_EQ(p.timing.tWTR_L, 24);
+  EXPECT_EQ(p.timing.tRPRE, 1);
   EXPECT_EQ(p.timing.tRFC, 708);
 }
 
 TEST(DramPresetFileErrors, UnknownKey) {
   std::vector<std::string> lines = preset_lines("ddr5-4800", 5);
-  lines.push_back("tWR: 10");
+  lines.push_back("tXP: 10");
   EXPECT_EQ(preset_error(lines),
-            "dir/ddr5-4800.yaml:17: unknown key 'tWR'; allowed keys at the top level: name, order, channels, "
-            "bus_bits, data_rate_mts, tck_ns, banks, row_bytes, burst_length, tCL, tRCD, tRP, tRAS, tREFI, tRFC, "
-            "source");
+            "dir/ddr5-4800.yaml:" + std::to_string(lines.size()) +
+                ": unknown key 'tXP'; allowed keys at the top level: name, order, channels, bus_bits, data_rate_mts, "
+                "tck_ns, bank_groups, banks, rows, row_bytes, burst_length, tCL, tCWL, tRCD, tRP, tRAS, tCCD_S, "
+                "tCCD_L, tRRD_S, tRRD_L, tFAW, tWTR_S, tWTR_L, tWR, tRTP, tRTRS, tRPRE, tREFI, tRFC, source");
 }
 
 TEST(DramPresetFileErrors, MissingKey) {
-  std::vector<std::string> lines = preset_lines("ddr5-4800", 5);
-  lines.erase(lines.begin() + 12);  // tRAS
-  const std::string m = preset_error(lines);
-  EXPECT_TRUE(has(m, "dir/ddr5-4800.yaml:1: missing key 'tRAS' at the top level; every key must be given: name, "));
+  for (const char* key : {"tRAS", "bank_groups", "rows", "tCWL", "tCCD_S", "tCCD_L", "tRRD_S", "tRRD_L", "tFAW",
+                          "tWTR_S", "tWTR_L", "tWR", "tRTP", "tRTRS", "tRPRE"}) {
+    SCOPED_TRACE(key);
+    std::vector<std::string> lines = preset_lines("ddr5-4800", 5);
+    lines.erase(lines.begin() + static_cast<long>(key_line(key)) - 1);
+    const std::string m = preset_error(lines);
+    EXPECT_TRUE(has(m, std::string("dir/ddr5-4800.yaml:1: missing key '") + key +
+                           "' at the top level; every key must be given: name, "));
+  }
 }
 
 TEST(DramPresetFileErrors, DuplicateKey) {
   std::vector<std::string> lines = preset_lines("ddr5-4800", 5);
   lines.push_back("tCL: 41");
-  EXPECT_EQ(preset_error(lines), "dir/ddr5-4800.yaml:17: duplicate key 'tCL' (first given on line 10)");
+  EXPECT_EQ(preset_error(lines), "dir/ddr5-4800.yaml:" + std::to_string(lines.size()) +
+                                     ": duplicate key 'tCL' (first given on line " +
+                                     std::to_string(key_line("tCL")) + ")");
 }
 
 TEST(DramPresetFileErrors, WrongTypes) {
   const auto lines = preset_lines("ddr5-4800", 5);
-  EXPECT_EQ(preset_error(with(lines, 10, "tCL: fast")),
-            "dir/ddr5-4800.yaml:10: tCL must be an integer in 1..10000; got 'fast'");
-  EXPECT_EQ(preset_error(with(lines, 3, "channels: \"1\"")),
-            "dir/ddr5-4800.yaml:3: channels must be an integer in 1..1024; got the quoted string '1'");
-  EXPECT_EQ(preset_error(with(lines, 6, "tck_ns: [1]")),
-            "dir/ddr5-4800.yaml:6: tck_ns must be a number, allowed: > 0; got a sequence");
-  EXPECT_EQ(preset_error(with(lines, 16, "source:")),
-            "dir/ddr5-4800.yaml:16: source must be a non-empty string; got nothing");
+  EXPECT_EQ(preset_error(with(lines, "tCL", "fast")), at("tCL") + " tCL must be an integer in 1..10000; got 'fast'");
+  EXPECT_EQ(preset_error(with(lines, "channels", "\"1\"")),
+            at("channels") + " channels must be an integer in 1..1024; got the quoted string '1'");
+  EXPECT_EQ(preset_error(with(lines, "tck_ns", "[1]")),
+            at("tck_ns") + " tck_ns must be a number, allowed: > 0; got a sequence");
+  EXPECT_EQ(preset_error(with(lines, "source", "")), at("source") + " source must be a non-empty string; got nothing");
+  EXPECT_EQ(preset_error(with(lines, "tCCD_L", "12.5")),
+            at("tCCD_L") + " tCCD_L must be an integer in 1..10000; got '12.5'");
+  EXPECT_EQ(preset_error(with(lines, "bank_groups", "{a: 1}")),
+            at("bank_groups") + " bank_groups must be an integer in 1..64; got a mapping");
 }
 
 TEST(DramPresetFileErrors, OutOfRange) {
   const auto lines = preset_lines("ddr5-4800", 5);
-  EXPECT_EQ(preset_error(with(lines, 3, "channels: 0")),
-            "dir/ddr5-4800.yaml:3: channels = 0 is out of range; allowed: 1..1024");
-  EXPECT_EQ(preset_error(with(lines, 2, "order: 1001")),
-            "dir/ddr5-4800.yaml:2: order = 1001 is out of range; allowed: 1..1000");
-  EXPECT_EQ(preset_error(with(lines, 6, "tck_ns: 0")),
-            "dir/ddr5-4800.yaml:6: tck_ns = 0 is out of range; allowed: > 0");
-  EXPECT_TRUE(has(preset_error(with(lines, 4, "bus_bits: 12")), "dir/ddr5-4800.yaml:4: bus_bits = 12 is not a whole"));
-  EXPECT_TRUE(has(preset_error(with(lines, 9, "burst_length: 7")), "dir/ddr5-4800.yaml:9: burst_length = 7 is odd"));
+  EXPECT_EQ(preset_error(with(lines, "channels", "0")),
+            at("channels") + " channels = 0 is out of range; allowed: 1..1024");
+  EXPECT_EQ(preset_error(with(lines, "order", "1001")),
+            at("order") + " order = 1001 is out of range; allowed: 1..1000");
+  EXPECT_EQ(preset_error(with(lines, "tck_ns", "0")), at("tck_ns") + " tck_ns = 0 is out of range; allowed: > 0");
+  EXPECT_TRUE(has(preset_error(with(lines, "bus_bits", "12")), at("bus_bits") + " bus_bits = 12 is not a whole"));
+  EXPECT_TRUE(has(preset_error(with(lines, "burst_length", "7")), at("burst_length") + " burst_length = 7 is odd"));
   EXPECT_TRUE(
-      has(preset_error(with(lines, 8, "row_bytes: 8200")), "dir/ddr5-4800.yaml:8: row_bytes = 8200 is not a whole"));
-  EXPECT_TRUE(has(preset_error(with(lines, 14, "tREFI: 708")), "dir/ddr5-4800.yaml:14: tREFI = 708 must be longer"));
+      has(preset_error(with(lines, "row_bytes", "8200")), at("row_bytes") + " row_bytes = 8200 is not a whole"));
+  EXPECT_TRUE(has(preset_error(with(lines, "tREFI", "708")), at("tREFI") + " tREFI = 708 must be longer"));
+  // The new keys' ranges.
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"bank_groups", "0", "1..64"}, {"bank_groups", "128", "1..64"}, {"rows", "0", "1..16777216"},
+      {"rows", "33554432", "1..16777216"}, {"tCWL", "0", "1..10000"}, {"tCCD_S", "0", "1..10000"},
+      {"tCCD_L", "10001", "1..10000"}, {"tRRD_S", "0", "1..10000"}, {"tRRD_L", "0", "1..10000"},
+      {"tFAW", "0", "1..10000"}, {"tWTR_S", "0", "1..10000"}, {"tWTR_L", "0", "1..10000"},
+      {"tWR", "0", "1..10000"}, {"tRTP", "0", "1..10000"}, {"tRTRS", "-1", "0..10000"},
+      {"tRPRE", "10001", "0..10000"}};
+  for (const auto& [key, value, allowed] : cases) {
+    SCOPED_TRACE(key + ": " + value);
+    EXPECT_EQ(preset_error(with(lines, key, value)),
+              at(key) + " " + key + " = " + value + " is out of range; allowed: " + allowed);
+  }
+  // A rank switch and a read preamble may take no cycle.
+  const DramPresetFile p =
+      parse_dram_preset(join_lines(with(with(lines, "tRTRS", "0"), "tRPRE", "0")), "dir/ddr5-4800.yaml");
+  EXPECT_EQ(p.timing.tRTRS, 0);
+  EXPECT_EQ(p.timing.tRPRE, 0);
+}
+
+// ---- checks across keys: the address mapping's bit fields ----
+
+TEST(DramPresetFileErrors, BankGroupsMustDivideTheBanks) {
+  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), "bank_groups", "3"));
+  EXPECT_EQ(m, at("bank_groups") + " bank_groups = 3 does not divide banks = 32: the banks are split evenly among "
+                                   "the bank groups");
+}
+
+TEST(DramPresetFileErrors, ChannelsMustBeAPowerOfTwo) {
+  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), "channels", "3"));
+  EXPECT_TRUE(has(m, at("channels") + " channels = 3 is not a power of two: the address mapping gives each of "));
+}
+
+TEST(DramPresetFileErrors, BankGroupsMustBeAPowerOfTwo) {
+  // 6 groups of 4: 6 divides 24, but is no whole number of bits.
+  const std::string m = preset_error(with(with(preset_lines("ddr5-4800", 5), "banks", "24"), "bank_groups", "6"));
+  EXPECT_TRUE(has(m, at("bank_groups") + " bank_groups = 6 is not a power of two: the address mapping"));
+}
+
+TEST(DramPresetFileErrors, BanksPerGroupMustBeAPowerOfTwo) {
+  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), "banks", "48"));
+  EXPECT_TRUE(
+      has(m, at("banks") + " banks = 48 with bank_groups = 8 is 6 banks per group, not a power of two: the address"));
+  // One group of 8 is fine, one of 12 is not.
+  const auto one_group = with(with(with(with(preset_lines("ddr5-4800", 5), "bank_groups", "1"), "tCCD_L", "8"),
+                                   "tRRD_L", "8"),
+                              "tWTR_L", "6");
+  EXPECT_EQ(parse_dram_preset(join_lines(with(one_group, "banks", "8")), "dir/ddr5-4800.yaml").timing.banks, 8);
+  EXPECT_TRUE(has(preset_error(with(one_group, "banks", "12")),
+                  at("banks") + " banks = 12 with bank_groups = 1 is 12 banks per group, not a power of two"));
+}
+
+TEST(DramPresetFileErrors, RowsMustBeAPowerOfTwo) {
+  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), "rows", "60000"));
+  EXPECT_TRUE(has(m, at("rows") + " rows = 60000 is not a power of two: the address mapping"));
+}
+
+TEST(DramPresetFileErrors, BurstsPerRowMustBeAPowerOfTwo) {
+  // 12288 bytes are 96 bursts of 64 bits x 16 = 128 bytes.
+  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), "row_bytes", "12288"));
+  EXPECT_TRUE(has(m, at("row_bytes") + " row_bytes = 12288 is 96 bursts of 128 bytes, not a power of two: the "
+                                       "address mapping"));
+}
+
+// ---- checks across keys: same against other bank group ----
+
+TEST(DramPresetFileErrors, SameBankGroupTimingsAreAtLeastTheOtherGroupOnes) {
+  const auto lines = preset_lines("ddr5-4800", 5);
+  EXPECT_EQ(preset_error(with(lines, "tCCD_L", "7")),
+            at("tCCD_L") + " tCCD_L = 7 is less than tCCD_S = 8: column command to column command in the same bank "
+                           "group takes at least as long as in another");
+  EXPECT_EQ(preset_error(with(lines, "tRRD_L", "4")),
+            at("tRRD_L") + " tRRD_L = 4 is less than tRRD_S = 8: activate to activate in the same bank group takes "
+                           "at least as long as in another");
+  EXPECT_EQ(preset_error(with(lines, "tWTR_L", "5")),
+            at("tWTR_L") + " tWTR_L = 5 is less than tWTR_S = 6: end of write data to read in the same bank group "
+                           "takes at least as long as in another");
+  // Equal is fine.
+  const DramTiming t =
+      parse_dram_preset(join_lines(with(with(with(lines, "tCCD_L", "8"), "tRRD_L", "8"), "tWTR_L", "6")),
+                        "dir/ddr5-4800.yaml")
+          .timing;
+  EXPECT_EQ(t.tCCD_L, t.tCCD_S);
+  EXPECT_EQ(t.tRRD_L, t.tRRD_S);
+  EXPECT_EQ(t.tWTR_L, t.tWTR_S);
+}
+
+TEST(DramPresetFileErrors, WithoutBankGroupsEachShortTimingIsTheLongOne) {
+  const auto lines = with(with(preset_lines("ddr5-4800", 5), "bank_groups", "1"), "banks", "16");
+  const std::string bg = " (line " + std::to_string(key_line("bank_groups")) + ")";
+  EXPECT_EQ(preset_error(lines), at("tCCD_S") + " tCCD_S = 8 differs from tCCD_L = 12, but bank_groups = 1" + bg +
+                                     ": a device without bank groups has one timing for column command to column "
+                                     "command; give both the same value");
+  const auto ccd = with(lines, "tCCD_S", "12");
+  EXPECT_EQ(preset_error(ccd), at("tRRD_S") + " tRRD_S = 8 differs from tRRD_L = 12, but bank_groups = 1" + bg +
+                                   ": a device without bank groups has one timing for activate to activate; give "
+                                   "both the same value");
+  const auto rrd = with(ccd, "tRRD_S", "12");
+  EXPECT_EQ(preset_error(rrd), at("tWTR_S") + " tWTR_S = 6 differs from tWTR_L = 24, but bank_groups = 1" + bg +
+                                   ": a device without bank groups has one timing for end of write data to read; "
+                                   "give both the same value");
+  const DramTiming t = parse_dram_preset(join_lines(with(rrd, "tWTR_S", "24")), "dir/ddr5-4800.yaml").timing;
+  EXPECT_EQ(t.bank_groups, 1);
+  EXPECT_EQ(t.tCCD_S, 12);
+  EXPECT_EQ(t.tRRD_S, 12);
+  EXPECT_EQ(t.tWTR_S, 24);
 }
 
 TEST(DramPresetFileErrors, ClockMustMatchTheDataRate) {
-  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), 6, "tck_ns: 0.417"));
-  EXPECT_TRUE(has(m, "dir/ddr5-4800.yaml:6: tck_ns = 0.417 does not match data_rate_mts = 4800"));
+  const std::string m = preset_error(with(preset_lines("ddr5-4800", 5), "tck_ns", "0.417"));
+  EXPECT_TRUE(has(m, at("tck_ns") + " tck_ns = 0.417 does not match data_rate_mts = 4800"));
   EXPECT_TRUE(has(m, "2000 / data_rate_mts"));
 }
 
@@ -279,8 +476,8 @@ TEST(DramPresetFileErrors, NotOneMapping) {
   std::vector<std::string> two = preset_lines("ddr5-4800", 5);
   two.push_back("---");
   two.push_back("name: x");
-  EXPECT_EQ(preset_error(two),
-            "dir/ddr5-4800.yaml:18: more than one YAML document; a DRAM preset file holds one mapping");
+  EXPECT_EQ(preset_error(two), "dir/ddr5-4800.yaml:" + std::to_string(two.size()) +
+                                   ": more than one YAML document; a DRAM preset file holds one mapping");
   EXPECT_TRUE(has(preset_error({"name: [a", "order: 1"}), "YAML syntax error"));
 }
 

@@ -1,70 +1,91 @@
 #pragma once
-// Where a byte address lives in the DRAM (as DRAMsim3's address mapping). From the
-// least significant bit:
-//   burst offset | channel | column (burst within a row) | bank | row
-// so a sequential stream alternates channels burst by burst, fills a row, then moves
-// on to the next bank (bank interleaving at row granularity).
+// Where a byte address lives in the DRAM (as DRAMsim3's address mapping): the address's
+// bits above the byte-within-a-burst offset are split into bit fields, row, channel,
+// rank, bank, bank group and column, in the order a mapping string names them
+// (dram_address_fields.h; the default interleaves channels, then bank groups, burst by
+// burst). Field widths are log2 of the preset's counts; a field's value is its bits
+// masked, except a most significant row field, which takes every bit above it (so
+// addresses beyond the device's capacity stay distinct rows).
 //
-// A transfer is split into bursts of bus_bytes x burst_length (a partial first or last
-// burst costs a whole burst of bus time). Each channel receives the transfer's bursts
-// in address order, as runs: consecutive bursts in one row of one bank (BurstRun).
-#include <algorithm>
+// Work is done in burst indices (address / burst bytes): a transfer touches a range of
+// bursts; each channel serves the bursts of the range whose channel field is its own.
+#include <array>
 #include <cstdint>
+#include <string>
 
+#include "dram_address_fields.h"
 #include "dram_timing.h"
 
 namespace itera::hw {
 
 struct DramAddress {
-  uint32_t channel = 0, bank = 0;
-  uint64_t row = 0, column = 0;  // column: burst within the row
-};
-
-// `count` consecutive bursts of one channel in one row of one bank.
-struct BurstRun {
-  uint32_t bank;
-  uint64_t row;
-  uint64_t count;
+  uint32_t channel = 0;
+  uint32_t bank = 0;   // within the channel: bank_group * banks_per_group + bank within the group
+  uint32_t group = 0;  // bank group
+  uint64_t row = 0;
+  uint64_t column = 0;  // burst within the row
 };
 
 class AddressMapping {
  public:
-  // A preset with a zero-byte burst leaves burst_bytes() or columns() 0: DramCore rejects it.
-  explicit AddressMapping(const DramTiming& t);
+  // Throws itera::Error for a bad mapping string or a preset whose counts are not
+  // powers of two (they are bit fields).
+  AddressMapping(const DramTiming& t, const std::string& mapping);
 
   uint64_t burst_bytes() const { return burst_bytes_; }
-  uint64_t columns() const { return columns_; }  // bursts per row
-  uint64_t channels() const { return channels_; }
+  uint64_t columns() const { return count_[index(DramField::Column)]; }  // bursts per row
+  uint64_t channels() const { return count_[index(DramField::Channel)]; }
+  uint32_t banks_per_group() const { return static_cast<uint32_t>(count_[index(DramField::Bank)]); }
+  const std::string& text() const { return text_; }
 
-  DramAddress decode(uint64_t addr) const;
-  // Bursts a transfer of `bytes` >= 1 at `addr` touches.
-  uint64_t bursts(uint64_t addr, uint64_t bytes) const;
-  // Calls sink(channel, BurstRun) for each run of the transfer: channel by channel, and
-  // within a channel in address order. Two successive runs of a channel are never in the
-  // same row of the same bank.
-  template <class Sink>
-  void for_each_run(uint64_t addr, uint64_t bytes, Sink&& sink) const;
+  DramAddress decode(uint64_t addr) const { return decode_burst(addr / burst_bytes_); }
+  DramAddress decode_burst(uint64_t burst) const {
+    DramAddress a;
+    a.channel = static_cast<uint32_t>(field(burst, DramField::Channel));
+    a.group = static_cast<uint32_t>(field(burst, DramField::BankGroup));
+    a.bank = a.group * banks_per_group() + static_cast<uint32_t>(field(burst, DramField::Bank));
+    a.row = field(burst, DramField::Row);
+    a.column = field(burst, DramField::Column);
+    return a;
+  }
+  // Bursts a transfer of `bytes` >= 1 at `addr` touches: first() .. last() inclusive.
+  uint64_t first_burst(uint64_t addr) const { return addr / burst_bytes_; }
+  uint64_t last_burst(uint64_t addr, uint64_t bytes) const { return (addr + bytes - 1) / burst_bytes_; }
+  // The smallest burst index >= b whose channel is `channel`.
+  uint64_t next_in_channel(uint64_t b, uint64_t channel) const {
+    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
+    if (w == 0) return b;
+    const uint64_t mask = (uint64_t{1} << w) - 1, v = (b >> s) & mask;
+    if (v == channel) return b;
+    const uint64_t above = (b >> (s + w)) + (v > channel ? 1 : 0);
+    return ((above << w) | channel) << s;
+  }
+  // How many burst indices in [first, last] belong to `channel`.
+  uint64_t count_in_channel(uint64_t first, uint64_t last, uint64_t channel) const {
+    return below_in_channel(last + 1, channel) - below_in_channel(first, channel);
+  }
 
  private:
-  uint64_t channels_, banks_, burst_bytes_, columns_;
-};
-
-template <class Sink>
-void AddressMapping::for_each_run(uint64_t addr, uint64_t bytes, Sink&& sink) const {
-  const uint64_t first = addr / burst_bytes_, last = (addr + bytes - 1) / burst_bytes_;
-  // Burst b lives in channel b % C at channel-local index i = b / C; i / columns is
-  // its (row, bank) slot.
-  for (uint64_t ch = 0; ch < channels_; ++ch) {
-    const uint64_t b0 = first + (ch + channels_ - first % channels_) % channels_;  // first burst in ch
-    if (b0 > last) continue;
-    const uint64_t i0 = b0 / channels_, i1 = (last - ch) / channels_;  // channel-local range
-    for (uint64_t i = i0; i <= i1;) {
-      const uint64_t slot = i / columns_;
-      const uint64_t end = std::min(i1, (slot + 1) * columns_ - 1);
-      sink(ch, BurstRun{static_cast<uint32_t>(slot % banks_), slot / banks_, end - i + 1});
-      i = end + 1;
-    }
+  static constexpr size_t index(DramField f) { return static_cast<size_t>(f); }
+  uint64_t field(uint64_t burst, DramField f) const {
+    const size_t i = index(f);
+    const uint64_t v = burst >> shift_[i];
+    return top_row_ && f == DramField::Row ? v : v & (count_[i] - 1);
   }
-}
+  // Burst indices in [0, n) of `channel`.
+  uint64_t below_in_channel(uint64_t n, uint64_t channel) const {
+    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
+    if (w == 0) return n;
+    const uint64_t period = uint64_t{1} << (s + w), run = uint64_t{1} << s, start = channel << s;
+    const uint64_t rest = n % period;
+    return n / period * run + (rest > start ? std::min(rest - start, run) : 0);
+  }
+
+  std::string text_;
+  uint64_t burst_bytes_;
+  std::array<uint64_t, 6> count_{};  // by DramField
+  std::array<int, 6> width_{}, shift_{};
+  bool top_row_ = false;  // the row field is the most significant
+};
 
 }  // namespace itera::hw

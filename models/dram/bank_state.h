@@ -1,7 +1,9 @@
 #pragma once
 // One bank of a channel (as DRAMsim3's BankState): its open row, the earliest cycles at
 // which it accepts an ACT (tRP after a PRE), a column command RD/WR (tRCD after the ACT)
-// and a PRE (tRAS after the ACT), and the row-buffer outcome of each burst it serves.
+// and a PRE (tRAS after the ACT, tRTP after a RD, write recovery after a WR), and the
+// row-buffer outcome of each burst it serves. Constraints between banks are in
+// rank_timing.h.
 //
 // Row statistics, classified per burst at its column command: the first burst served
 // after an ACT is a miss if the bank had been closed (never opened, or closed by a
@@ -10,6 +12,7 @@
 //
 // The scheduler checks readiness and row state before each command; the commands
 // themselves do not check. Everything is inline: it runs on every scheduled cycle.
+#include <algorithm>
 #include <cstdint>
 
 #include "command_timing.h"
@@ -26,8 +29,9 @@ class BankState {
   uint64_t ready_act() const { return ready_act_; }
   uint64_t ready_col() const { return ready_col_; }
   uint64_t ready_pre() const { return ready_pre_; }
-  // The earliest cycle at which a burst for `row` can have its next command here: its
-  // RD/WR if the row is open, an ACT if the bank is closed, else a PRE.
+  // The earliest cycle at which a burst for `row` can have its next command here, as far
+  // as this bank is concerned: its RD/WR if the row is open, an ACT if the bank is
+  // closed, else a PRE.
   uint64_t ready_for(uint64_t row) const { return holds(row) ? ready_col_ : is_open() ? ready_pre_ : ready_act_; }
 
   void activate(uint64_t row, uint64_t now, const CommandTiming& t) {
@@ -39,7 +43,8 @@ class BankState {
     precharged_for_conflict_ = false;
   }
   // A RD/WR to the open row: a miss or conflict for the first after the ACT, else a hit.
-  RowOutcome column() {
+  RowOutcome column(uint64_t now, bool write, const CommandTiming& t) {
+    ready_pre_ = std::max(ready_pre_, now + (write ? t.write_to_precharge : t.read_to_precharge));
     if (!fresh_) return RowOutcome::Hit;
     fresh_ = false;
     return fresh_kind_;

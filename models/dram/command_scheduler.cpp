@@ -2,7 +2,25 @@
 
 namespace itera::hw {
 
-CommandScheduler::CommandScheduler(const CommandTiming& timing, size_t banks, size_t depth)
-    : timing_(timing), depth_(depth), wanted_(banks, 0) {}
+namespace {
+
+size_t ring_size(size_t depth) {
+  size_t n = 1;
+  while (n < depth) n *= 2;
+  return n;
+}
+
+}  // namespace
+
+CommandScheduler::CommandScheduler(const CommandTiming& timing, const AddressMapping& mapping, uint32_t channel,
+                                   size_t banks, size_t depth)
+    : timing_(timing),
+      mapping_(mapping),
+      channel_(channel),
+      rank_(timing, static_cast<uint32_t>(banks / mapping.banks_per_group())),
+      depth_(depth),
+      ring_(ring_size(depth)),
+      mask_(ring_.size() - 1),
+      wanted_(banks, 0) {}
 
 }  // namespace itera::hw

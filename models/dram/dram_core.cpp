@@ -8,39 +8,53 @@
 
 namespace itera::hw {
 
-DramCore::Channel::Channel(const CommandTiming& timing, size_t n_banks, size_t depth)
-    : banks(n_banks), scheduler(timing, n_banks, depth), refresh(timing) {}
+DramCore::Channel::Channel(const CommandTiming& timing, const AddressMapping& mapping, uint32_t index,
+                           size_t n_banks, size_t depth)
+    : banks(n_banks), scheduler(timing, mapping, index, n_banks, depth), refresh(timing) {}
 
-DramCore::DramCore(const DramTiming& timing, int queue_depth) : timing_(timing), cycles_(timing), mapping_(timing) {
-  if (queue_depth < 1 || mapping_.burst_bytes() == 0 || mapping_.columns() == 0)
-    throw Error(fmt::format("DRAM preset '{}': inconsistent geometry", timing.name));
+DramCore::DramCore(const DramTiming& timing, const std::string& address_mapping, int queue_depth)
+    : timing_(timing),
+      depth_(static_cast<uint64_t>(std::max(queue_depth, 1))),
+      cycles_(timing),
+      mapping_(timing, address_mapping) {
+  if (queue_depth < 1 || queue_depth > 4096)
+    throw Error(fmt::format("DRAM queue depth {} is out of range (1 to 4096)", queue_depth));
+  if (timing.bank_groups > static_cast<int>(RankTiming::kMaxBankGroups))
+    throw Error(fmt::format("DRAM preset '{}': {} bank groups; at most {} are modelled", timing.name,
+                            timing.bank_groups, RankTiming::kMaxBankGroups));
   channels_.reserve(static_cast<size_t>(timing.channels));
   for (int c = 0; c < timing.channels; ++c)
-    channels_.emplace_back(cycles_, static_cast<size_t>(timing.banks), static_cast<size_t>(queue_depth));
+    channels_.emplace_back(cycles_, mapping_, static_cast<uint32_t>(c), static_cast<size_t>(timing.banks), depth_);
+}
+
+bool DramCore::accepts(uint64_t addr) const {
+  return channels_[mapping_.decode(addr).channel].scheduler.pending() < depth_;
 }
 
 double DramCore::peak_bytes_per_tick() const { return timing_.channels * timing_.bus_bits / 8.0 * 2.0; }
 
 std::string DramCore::describe() const {
-  return fmt::format("{}: {} x {}-bit channel(s), {} MT/s, {} banks, {} B rows, BL{}, CL-RCD-RP-RAS {}-{}-{}-{}, "
-                     "peak {:.1f} GB/s",
+  return fmt::format("{}: {} x {}-bit channel(s), {} MT/s, {} banks in {} bank group(s), {} B rows, BL{}, "
+                     "CL-RCD-RP-RAS {}-{}-{}-{}, tCCD_S/L {}/{}, mapping {}, peak {:.1f} GB/s",
                      timing_.name, timing_.channels, timing_.bus_bits, timing_.data_rate_mts, timing_.banks,
-                     timing_.row_bytes, timing_.burst_length, timing_.tCL, timing_.tRCD, timing_.tRP, timing_.tRAS,
-                     timing_.peak_gbps());
+                     timing_.bank_groups, timing_.row_bytes, timing_.burst_length, timing_.tCL, timing_.tRCD,
+                     timing_.tRP, timing_.tRAS, timing_.tCCD_S, timing_.tCCD_L, mapping_.text(), timing_.peak_gbps());
 }
 
 void DramCore::submit(uint64_t addr, uint64_t bytes, bool write) {
   if (bytes == 0) return;
   (write ? stats_.write_bytes : stats_.read_bytes) += bytes;
-  outstanding_ += mapping_.bursts(addr, bytes);
-  mapping_.for_each_run(addr, bytes, [this](uint64_t ch, const BurstRun& run) {
-    channels_[static_cast<size_t>(ch)].scheduler.enqueue(run);
-  });
+  const uint64_t first = mapping_.first_burst(addr), last = mapping_.last_burst(addr, bytes);
+  outstanding_ += last - first + 1;
+  for (uint64_t ch = 0; ch < channels_.size(); ++ch) {
+    const uint64_t n = mapping_.count_in_channel(first, last, ch);
+    if (n > 0) channels_[ch].scheduler.enqueue(first, last, write, now_, n);
+  }
 }
 
 bool DramCore::step_channel(Channel& c) {
   const bool admitted = c.scheduler.admit();
-  switch (c.refresh.step(now_, c.scheduler.bus_free(), c.banks)) {
+  switch (c.refresh.step(now_, c.banks)) {
     case Refresh::Gate::Started:
       ++stats_.refreshes;
       return true;
@@ -72,7 +86,7 @@ void DramCore::tick() {
 
 uint64_t DramCore::next_event(const Channel& c) const {
   EventHorizon h(now_);
-  c.refresh.next_events(h, c.scheduler.bus_free());
+  c.refresh.next_events(h, c.banks);
   c.scheduler.next_events(h, c.banks);
   return h.next();
 }
@@ -80,13 +94,14 @@ uint64_t DramCore::next_event(const Channel& c) const {
 bool DramCore::stream(Channel& c) {
   const Refresh& r = c.refresh;
   if (r.due() || now_ < r.blocked_until() || now_ >= r.next_due()) return false;
-  // RD/WRs at now_, now_ + BL/2, ... before the next refresh falls due.
-  const uint64_t k = c.scheduler.stream_columns(now_, r.next_due() - 1, c.banks, stats_);
+  // RD/WRs from now_ on, before the next refresh falls due.
+  uint64_t last_slot = 0;
+  const uint64_t k = c.scheduler.stream_columns(now_, r.next_due() - 1, c.banks, stats_, last_slot);
   if (k == 0) return false;
   last_data_end_ = std::max(last_data_end_, c.scheduler.bus_free());
   outstanding_ -= k;
   streamed_bursts_ += k;
-  now_ += (k - 1) * cycles_.burst_cycles + 1;
+  now_ = last_slot + 1;
   return true;
 }
 
@@ -132,7 +147,7 @@ void DramCore::run_until_idle() {
 
 void DramCore::skip_to(uint64_t t) {
   if (!idle()) throw Error("internal: DramCore::skip_to on a busy core");
-  for (Channel& c : channels_) stats_.refreshes += c.refresh.skip(now_, t, c.scheduler.bus_free(), c.banks);
+  for (Channel& c : channels_) stats_.refreshes += c.refresh.skip(now_, t, c.banks);
   now_ = std::max(now_, t);
 }
 

@@ -1,22 +1,22 @@
 #pragma once
-// A DRAM device with its controller, from a preset (dram_timing.h), clocked at the DRAM
-// clock (tCK), in the manner of DRAMsim3's controller. The parts, one file each:
-//   address_mapping.h    byte address -> channel, bank, row, column; transfers -> runs of bursts
+// A DRAM device with its controller, from a preset (dram_timing.h) and an address
+// mapping (dram_address_fields.h), clocked at the DRAM clock (tCK), in the manner of
+// DRAMsim3's controller. The parts, one file each:
+//   address_mapping.h    byte address -> channel, bank group, bank, row, column
 //   command_timing.h     the timing constraints in DRAM cycles, and the simplifications
 //   bank_state.h         one bank: open row, command readiness, row hit / miss / conflict
-//   command_scheduler.h  one channel's request queue and FR-FCFS scheduler, its data bus
+//   rank_timing.h        constraints between banks: bank groups, turnaround, tRRD, tFAW
+//   command_scheduler.h  one channel's request queue and FR-FCFS scheduler
 //   refresh.h            one channel's all-bank refresh schedule
 //   event_horizon.h      the next cycle at which anything may happen
 // Each DRAM cycle, each channel admits waiting bursts into its request queue; then,
 // unless a refresh is due or in progress, issues at most one command.
 // read_bytes / write_bytes count the bytes asked for, bursts the column commands.
 //
-// Speed: run_until_idle only visits ticks at which some command can issue, data ends or
-// a refresh starts or ends, and runs the channels one after another; a stream of bursts
-// from open rows is issued many at a time (CommandScheduler::stream_columns), so a
-// sequential transfer costs a few steps per row (one step a burst took about 40 ns of
-// host time). A queue full of random accesses costs more, about 1.5 us per burst, as
-// each visited tick scans the queue. The class is final so that run_until_idle's idle()
+// Speed: run_until_idle only visits ticks at which some command can issue or a refresh
+// starts or ends, and runs the channels one after another; a stream of bursts from open
+// rows is issued many at a time without scanning the queue
+// (CommandScheduler::stream_columns). The class is final so that run_until_idle's idle()
 // test is a direct call.
 #include <cstdint>
 #include <vector>
@@ -37,7 +37,11 @@ class DramCore final : public MemoryCore {
   // for a bad mapping or an inconsistent preset.
   explicit DramCore(const DramTiming& timing, const std::string& address_mapping = kDefaultAddressMapping,
                     int queue_depth = kDefaultQueueDepth);
-  static constexpr int kDefaultQueueDepth = 32;
+  // The request queue's depth in bursts. DRAMsim3's DDR4 configurations hold 32
+  // transactions plus 8 commands per bank queue, so a stream in one bank is seen 40
+  // requests ahead; with 40, the bandwidth of such a stream agrees with DRAMsim3's
+  // (tests/test_dram_command.cpp).
+  static constexpr int kDefaultQueueDepth = 40;
 
   double clock_ns() const override { return timing_.tck_ns; }
   uint64_t now() const override { return now_; }
@@ -54,13 +58,15 @@ class DramCore final : public MemoryCore {
   // True if the channel that holds byte `addr` has fewer than queue_depth bursts waiting
   // or queued: a request-driven front end (itera dram) submits only then.
   bool accepts(uint64_t addr) const;
+  const AddressMapping& mapping() const { return mapping_; }
   // Bursts run_until_idle issued through the streaming fast path (stream()); they are
   // counted in stats() like any other. For tests: proof that the path was taken.
   uint64_t streamed_bursts() const { return streamed_bursts_; }
 
  private:
   struct Channel {
-    Channel(const CommandTiming& timing, size_t n_banks, size_t depth);
+    Channel(const CommandTiming& timing, const AddressMapping& mapping, uint32_t index, size_t n_banks,
+            size_t depth);
     std::vector<BankState> banks;
     CommandScheduler scheduler;
     Refresh refresh;
@@ -76,6 +82,7 @@ class DramCore final : public MemoryCore {
   uint64_t next_event(const Channel& c) const;
 
   DramTiming timing_;
+  uint64_t depth_;
   CommandTiming cycles_;
   AddressMapping mapping_;
   std::vector<Channel> channels_;

@@ -12,6 +12,7 @@
 #include "error.h"
 #include "report_fields.h"
 #include "sim_report.h"
+#include "model_revision.h"
 #include "stable_hash.h"
 #include "trace.h"
 #include "worker_tasks.h"
@@ -21,7 +22,8 @@ namespace itera::dse {
 namespace {
 
 // The simulate report's keys: a cached report of another schema (an older build) is
-// not reused. A rebuilt simulator with the same keys is not detected: use a fresh --out.
+// not reused. A simulator whose timing model changed is told apart by the model
+// revision in the key (model_revision.h).
 std::string report_schema() {
   std::string keys;
   for (const LayerField& f : layer_fields()) keys += std::string(f.key) + ",";
@@ -34,7 +36,8 @@ std::string report_schema() {
 SimulationStage::SimulationStage(const std::string& out_dir) : cache_(out_dir, "simulation"), schema_(report_schema()) {}
 
 uint64_t SimulationStage::key(const std::string& trace, const std::string& config) const {
-  return stable_hash("itera-dse simulation 1 fast\n" + schema_ + "\n" + trace + "\n--\n" + config);
+  return stable_hash(fmt::format("itera-dse simulation 1 fast model {}\n", kTimingModelRevision) + schema_ + "\n" +
+                     trace + "\n--\n" + config);
 }
 
 void SimulationStage::run(const std::vector<SimJob>& jobs, const DseOptions& o, const std::string& what) const {
