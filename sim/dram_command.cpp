@@ -25,7 +25,7 @@ namespace itera::cli {
 namespace {
 
 constexpr int kMaxQueueDepth = 4096;
-constexpr int64_t kMaxRequests = 1000000000000LL;  // 10^12
+constexpr int64_t kMaxRequests = static_cast<int64_t>(kMaxDramTraceCycle);  // one request a cycle at most
 constexpr int64_t kMaxCycles = static_cast<int64_t>(kMaxDramTraceCycle);
 
 struct DramArgs {

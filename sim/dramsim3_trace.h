@@ -24,9 +24,10 @@ struct DramRequest {
   bool operator==(const DramRequest& o) const { return addr == o.addr && write == o.write && cycle == o.cycle; }
 };
 
-// The largest cycle a trace may name: 10^12 DRAM cycles (over ten minutes of DDR4-3200),
-// so that a run stays within 64-bit cycle counts and idle stretches are skipped quickly.
-inline constexpr uint64_t kMaxDramTraceCycle = 1000000000000ULL;
+// The largest cycle a trace may name: 10^10 DRAM cycles (over six seconds of DDR4-3200,
+// ten of HBM2), so that skipping an idle stretch up to it (refresh by refresh) takes well
+// under a second.
+inline constexpr uint64_t kMaxDramTraceCycle = 10000000000ULL;
 
 // The requests of trace text `text`; `path` names it in messages. Throws itera::Error
 // naming the file and the 1-based line, what is wrong and what is allowed.

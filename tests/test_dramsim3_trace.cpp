@@ -36,7 +36,7 @@ TEST(Dramsim3Trace, SkipsBlankLinesAndAcceptsTabsCrlfAndAByteOrderMark) {
 
 TEST(Dramsim3Trace, TheWidestAddressAndTheLargestCycle) {
   const std::vector<DramRequest> r =
-      parse("0xffffffffffffffff READ 0\n000000000000000000000001 WRITE 1000000000000\n");
+      parse("0xffffffffffffffff READ 0\n000000000000000000000001 WRITE 10000000000\n");
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].addr, ~uint64_t{0});
   EXPECT_EQ(r[1].addr, 1u);  // leading zeros are not significant digits
@@ -47,7 +47,7 @@ TEST(Dramsim3Trace, EqualCyclesAreAllowed) { EXPECT_EQ(parse("0 READ 5\n40 READ 
 
 TEST(Dramsim3Trace, FormatReadsBackToTheSameRequests) {
   const std::vector<DramRequest> r = {{0, false, 0}, {0xdeadbeef40, true, 7}, {~uint64_t{0}, false, kMaxDramTraceCycle}};
-  EXPECT_EQ(format_dramsim3_trace(r), "0x0 READ 0\n0xdeadbeef40 WRITE 7\n0xffffffffffffffff READ 1000000000000\n");
+  EXPECT_EQ(format_dramsim3_trace(r), "0x0 READ 0\n0xdeadbeef40 WRITE 7\n0xffffffffffffffff READ 10000000000\n");
   EXPECT_EQ(parse(format_dramsim3_trace(r)), r);
 }
 
@@ -85,12 +85,12 @@ TEST(Dramsim3Trace, BadCyclesSayWhatIsAllowed) {
     SCOPED_TRACE(bad);
     EXPECT_TRUE(contains_all(error_in("0x40 READ " + bad + "\n"),
                              {"t.trc:1: cycle '" + bad + "' is not a whole decimal number",
-                              "0 to 1000000000000"}));
+                              "0 to 10000000000"}));
   }
-  for (const std::string big : {"1000000000001", "18446744073709551616", "99999999999999999999999999"}) {
+  for (const std::string big : {"10000000001", "18446744073709551616", "99999999999999999999999999"}) {
     SCOPED_TRACE(big);
     EXPECT_TRUE(contains_all(error_in("0x40 READ " + big + "\n"),
-                             {"t.trc:1: cycle " + big + " is too large", "0 to 1000000000000"}));
+                             {"t.trc:1: cycle " + big + " is too large", "0 to 10000000000"}));
   }
 }
 
