@@ -40,6 +40,15 @@ AddressMapping::AddressMapping(const DramTiming& t, const std::string& mapping)
     shift += width_[index(f)];
   }
   top_row_ = lsb_first[5] == DramField::Row;
+  block_shift_ = shift_[index(DramField::Column)] + width_[index(DramField::Column)];
+  // Below the column only channel and bank-group bits, and the bank-group bits (if any)
+  // below the column too.
+  groups_cycle_ = width_[index(DramField::BankGroup)] == 0 ||
+                  shift_[index(DramField::BankGroup)] < shift_[index(DramField::Column)];
+  for (DramField f : lsb_first) {
+    if (f == DramField::Column) break;
+    if (width_[index(f)] > 0 && f != DramField::Channel && f != DramField::BankGroup) groups_cycle_ = false;
+  }
 }
 
 }  // namespace itera::hw

@@ -60,6 +60,21 @@ class AddressMapping {
     const uint64_t above = (b >> (s + w)) + (v > channel ? 1 : 0);
     return ((above << w) | channel) << s;
   }
+  // The burst index `n` bursts of b's channel after b (b belongs to `channel`).
+  uint64_t advance_in_channel(uint64_t b, uint64_t n, uint64_t channel) const {
+    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
+    if (w == 0) return b + n;
+    const uint64_t low = (uint64_t{1} << s) - 1;
+    const uint64_t local = (((b >> (s + w)) << s) | (b & low)) + n;
+    return ((((local >> s) << w) | channel) << s) | (local & low);
+  }
+  // A block: the burst indices that share every field above the column (so one row of
+  // each bank they touch). True when only the channel and bank-group fields lie below
+  // the column: then a channel's bursts in a block cycle through the bank groups, one
+  // burst each, in the same bank of each group.
+  bool groups_cycle_in_blocks() const { return groups_cycle_; }
+  // One past the last burst index of b's block.
+  uint64_t block_end(uint64_t b) const { return ((b >> block_shift_) + 1) << block_shift_; }
   // How many burst indices in [first, last] belong to `channel`.
   uint64_t count_in_channel(uint64_t first, uint64_t last, uint64_t channel) const {
     return below_in_channel(last + 1, channel) - below_in_channel(first, channel);
@@ -86,6 +101,8 @@ class AddressMapping {
   std::array<uint64_t, 6> count_{};  // by DramField
   std::array<int, 6> width_{}, shift_{};
   bool top_row_ = false;  // the row field is the most significant
+  bool groups_cycle_ = false;
+  int block_shift_ = 0;  // bits of the fields up to and including the column
 };
 
 }  // namespace itera::hw

@@ -29,6 +29,7 @@ class BankState {
   uint64_t ready_act() const { return ready_act_; }
   uint64_t ready_col() const { return ready_col_; }
   uint64_t ready_pre() const { return ready_pre_; }
+  bool fresh() const { return fresh_; }  // activated, no column command yet
   // The earliest cycle at which a burst for `row` can have its next command here, as far
   // as this bank is concerned: its RD/WR if the row is open, an ACT if the bank is
   // closed, else a PRE.

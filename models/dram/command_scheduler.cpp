@@ -21,6 +21,14 @@ CommandScheduler::CommandScheduler(const CommandTiming& timing, const AddressMap
       depth_(depth),
       ring_(ring_size(depth)),
       mask_(ring_.size() - 1),
-      wanted_(banks, 0) {}
+      groups_(static_cast<uint32_t>(banks / mapping.banks_per_group())),
+      jump_ok_(mapping.groups_cycle_in_blocks() && depth >= groups_ &&
+               groups_ * timing.col_to_col_s >= timing.col_to_col_l),
+      wanted_(banks, 0),
+      noted_(banks, 0),
+      noted_row_(banks, 0),
+      noted_seen_(banks, 0) {
+  candidates_.reserve(depth);
+}
 
 }  // namespace itera::hw

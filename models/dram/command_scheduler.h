@@ -20,6 +20,7 @@
 // (stream_columns), without scanning. Everything a cycle runs is inline (below the
 // class), so that the controller's step compiles to one function.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -56,9 +57,10 @@ class CommandScheduler {
     waiting_bursts_ += count;
   }
   // Moves waiting bursts into the request queue, in order, up to its depth; true if any moved.
-  bool admit() {
+  bool admit() { return admit_up_to(depth_); }
+  bool admit_up_to(size_t limit) {
     bool moved = false;
-    while (size_ < depth_ && !waiting_.empty()) {
+    while (size_ < limit && !waiting_.empty()) {
       Waiting& w = waiting_.front();
       const DramAddress a = mapping_.decode_burst(w.next);
       push_back({a.row, w.arrival, a.bank, static_cast<uint16_t>(a.group), w.write});
@@ -81,7 +83,7 @@ class CommandScheduler {
   // state is then the one ticking would have one cycle after that RD/WR. The caller
   // checks that no refresh is due or in progress until `last`.
   uint64_t stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks, MemoryStats& stats,
-                          uint64_t& last_slot);
+                          uint64_t& resume);
   // Offers the cycles at which a queued burst's next command may become possible.
   void next_events(EventHorizon& h, const std::vector<BankState>& banks) const {
     for (size_t i = 0; i < size_; ++i) {
@@ -125,6 +127,18 @@ class CommandScheduler {
   }
   // RD/WR at `now` for the queued burst q (bookkeeping only; the caller removes it).
   void column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats);
+  // Part of stream_columns: at `slot`, with the queue full, issues in one step a whole
+  // number of rounds through the bank groups when ticking provably issues them one every
+  // S cycles (see below); returns how many (0: none, nothing changed).
+  uint64_t jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks, MemoryStats& stats);
+  // Part of stream_columns when the oldest burst cannot take its RD/WR at `now`: issues
+  // the ACTs and PREs ticking issues from `now` on until the first cycle at which some
+  // RD/WR may issue (or `last` + 1), and returns that cycle (`now`: nothing done).
+  uint64_t advance_to_column(uint64_t now, uint64_t last, std::vector<BankState>& banks);
+  // Part of stream_columns: the ACTs and PREs of the cycles between two RD/WRs.
+  uint64_t resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks);
+  uint64_t issue_until_column(uint64_t from, uint64_t limit, bool until_column, std::vector<BankState>& banks);
+  static constexpr uint32_t kGone = UINT32_MAX;  // a candidate whose bank was activated
 
   CommandTiming timing_;
   AddressMapping mapping_;
@@ -136,8 +150,18 @@ class CommandScheduler {
   std::deque<Waiting> waiting_;  // not yet in the request queue
   uint64_t waiting_bursts_ = 0;
   uint64_t bus_free_ = 0;
+  uint32_t groups_;      // bank groups
+  bool jump_ok_;         // the mapping and timing allow jump()
   uint64_t pass_ = 0;             // scheduling passes so far
   std::vector<uint64_t> wanted_;  // per bank: == pass_ when a queued burst wants its open row
+  static constexpr uint64_t kSeveralRows = UINT64_MAX;
+  static constexpr uint64_t kJumpRetry = 4;  // RD/WRs of a walk between two jump() tries that failed
+  uint64_t jump_wait_ = 0;
+  uint64_t walk_ = 0;              // stream_columns calls so far
+  std::vector<uint64_t> noted_;    // per bank: == walk_ when a burst waiting for it was noted
+  std::vector<uint64_t> noted_row_;
+  std::vector<uint64_t> noted_seen_;     // resolve_gap: per bank, == pass_ once a candidate was taken
+  std::vector<uint32_t> candidates_;     // resolve_gap: queue positions
 };
 
 inline void CommandScheduler::column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats) {
@@ -221,44 +245,311 @@ inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& ban
 // The tests compare run_until_idle with tick() over random, streaming, mixed and
 // shallow-queue workloads (tests/test_dram_core.cpp).
 inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks,
-                                                 MemoryStats& stats, uint64_t& last_slot) {
+                                                 MemoryStats& stats, uint64_t& resume) {
   admit();
+  resume = now;
   if (size_ == 0) return 0;
   {
-    const QueuedBurst& q = at(0);  // cheap test first: most calls from ticking fail here
+    const QueuedBurst& q = at(0);
     const BankState& b = banks[q.bank];
-    if (!b.holds(q.row) || now < b.ready_col() || now < rank_.column_ready(q.write, q.group)) return 0;
+    if (!b.holds(q.row) || now < b.ready_col() || now < rank_.column_ready(q.write, q.group)) {
+      resume = advance_to_column(now, last, banks);
+      return 0;
+    }
   }
-  uint64_t horizon = UINT64_MAX;  // the earliest cycle an ACT or PRE could issue
-  for (size_t i = 0; i < size_; ++i) {
-    const QueuedBurst& q = at(i);
+  // horizon: no ACT or PRE can issue before it. Bursts waiting for an ACT or a PRE lower
+  // it to their bank's readiness (a lower bound: the rank's tRRD and tFAW only delay an
+  // ACT); noted per bank, so that more bursts for the same row leave it alone.
+  const uint64_t walk = ++walk_;
+  uint64_t horizon = UINT64_MAX;
+  const auto note = [&](const QueuedBurst& q) {
     const BankState& b = banks[q.bank];
-    if (!b.holds(q.row)) horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
-  }
+    if (b.holds(q.row) || (noted_[q.bank] == walk && noted_row_[q.bank] == q.row)) return;
+    if (noted_[q.bank] != walk) {
+      noted_[q.bank] = walk;
+      noted_row_[q.bank] = q.row;
+    } else {
+      noted_row_[q.bank] = kSeveralRows;  // bursts for two rows of the bank wait
+    }
+    horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
+  };
+  for (size_t i = 0; i < size_; ++i) note(at(i));
   const uint64_t spacing = timing_.col_to_col_s;
-  uint64_t k = 0, slot = now;
+  uint64_t k = 0, slot = now, prev = 0;
+  resume = now;
   while (size_ > 0 && slot <= last) {
     if (k > 0) {
       // The admission one cycle after the previous RD/WR.
       const size_t before = size_;
       admit();
-      for (size_t i = before; i < size_; ++i) {
-        const QueuedBurst& q = at(i);
-        const BankState& b = banks[q.bank];
-        if (!b.holds(q.row)) horizon = std::min(horizon, b.is_open() ? b.ready_pre() : b.ready_act());
+      for (size_t i = before; i < size_; ++i) note(at(i));
+      // The ACTs and PREs ticking issues before the slot; then the exact next one.
+      if (horizon < slot) horizon = resolve_gap(prev + 1, slot, banks);
+      resume = slot;  // nothing else happens before the slot
+    }
+    if (jump_ok_ && jump_wait_-- == 0) {
+      const uint64_t n = jump(slot, last, banks, stats);
+      jump_wait_ = n > 0 ? 0 : kJumpRetry;
+      if (n > 0) {
+        k += n;
+        prev = slot + (n - 1) * spacing;
+        slot = prev + spacing;
+        resume = prev + 1;
+        continue;
       }
-      if (horizon < slot) break;
     }
     const QueuedBurst& q = at(0);
     BankState& b = banks[q.bank];
     if (!b.holds(q.row) || slot < b.ready_col() || slot < rank_.column_ready(q.write, q.group)) break;
+    const uint32_t bank = q.bank;
     column(slot, q, b, stats);
     pop_front();
+    // Its bank's open row may now be wanted by no one: a PRE for a burst waiting for
+    // another row of the bank may become possible.
+    if (noted_[bank] == walk && !b.holds(noted_row_[bank])) horizon = std::min(horizon, b.ready_pre());
     ++k;
-    last_slot = slot;
+    prev = slot;
     slot += spacing;
+    resume = prev + 1;
   }
   return k;
+}
+
+// The ACTs and PREs ticking issues in cycles from .. slot - 1 of a walk, when no RD/WR
+// can issue before the slot: at each cycle, an ACT for the oldest burst whose closed bank
+// may be activated, else a PRE for the oldest burst whose bank holds a row no queued
+// burst wants (as issue()). Returns the first cycle >= slot at which one could issue.
+inline uint64_t CommandScheduler::resolve_gap(uint64_t from, uint64_t slot, std::vector<BankState>& banks) {
+  return issue_until_column(from, slot, false, banks);
+}
+
+inline uint64_t CommandScheduler::advance_to_column(uint64_t now, uint64_t last, std::vector<BankState>& banks) {
+  return issue_until_column(now, last + 1, true, banks);
+}
+
+// From cycle `from`, the ACTs and PREs ticking issues while no RD/WR can: at each cycle,
+// an ACT for the oldest burst whose closed bank may be activated, else a PRE for the
+// oldest burst whose bank holds a row no queued burst wants (as issue()). With
+// `until_column`, no RD/WR may issue before the first cycle one of the queued bursts
+// holding its row may have it (t_col), and that cycle ends the run; else the caller knows
+// none can before `limit`. Returns the first cycle >= `from` at which the next command
+// (ACT, PRE or, with `until_column`, RD/WR) may issue, or `limit` if that is later (with
+// `until_column`; without, the next ACT/PRE cycle, which may be >= `limit`).
+//
+// One pass over the queue collects the banks whose open row a queued burst wants and the
+// oldest burst of each bank that waits for an ACT or a PRE (later bursts of a bank wait
+// on the same readiness); the commands are then decided on that short list: an ACT makes
+// its bank's bursts for the row hold it (they leave the list, their RD/WRs may come
+// tRCD later), a PRE closes the bank (its burst now waits for an ACT). Neither changes
+// which rows the other queued bursts want.
+inline uint64_t CommandScheduler::issue_until_column(uint64_t from, uint64_t limit, bool until_column,
+                                                     std::vector<BankState>& banks) {
+  const uint64_t pass = ++pass_;
+  uint64_t* const wanted = wanted_.data();
+  uint64_t* const seen = noted_seen_.data();
+  candidates_.clear();
+  uint64_t t_col = UINT64_MAX;
+  for (size_t i = 0; i < size_; ++i) {
+    const QueuedBurst& q = at(i);
+    const BankState& b = banks[q.bank];
+    if (b.holds(q.row)) {
+      wanted[q.bank] = pass;
+      if (until_column) t_col = std::min(t_col, std::max(b.ready_col(), rank_.column_ready(q.write, q.group)));
+    } else if (seen[q.bank] != pass) {
+      seen[q.bank] = pass;
+      candidates_.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  uint64_t c = from;
+  for (;;) {
+    if (until_column && t_col <= c) return c;  // ticking issues that RD/WR
+    uint64_t t = UINT64_MAX;
+    for (const uint32_t i : candidates_) {
+      if (i == kGone) continue;
+      const QueuedBurst& q = at(i);
+      const BankState& b = banks[q.bank];
+      if (!b.is_open())
+        t = std::min(t, std::max({b.ready_act(), rank_.activate_ready(q.group), c}));
+      else if (wanted[q.bank] != pass)
+        t = std::min(t, std::max(b.ready_pre(), c));
+    }
+    if (until_column) {
+      if (t >= t_col || t >= limit) return std::max(c, std::min(t_col, limit));
+    } else if (t >= limit) {
+      return t;
+    }
+    bool done = false;
+    for (uint32_t& i : candidates_) {
+      if (i == kGone) continue;
+      const QueuedBurst& q = at(i);
+      BankState& b = banks[q.bank];
+      if (!b.is_open() && t >= b.ready_act() && t >= rank_.activate_ready(q.group)) {
+        b.activate(q.row, t, timing_);
+        rank_.activate(t, q.group);
+        wanted[q.bank] = pass;
+        // Its bursts for the row may have their RD/WRs tRCD later (either kind: the
+        // earlier bound is safe).
+        t_col = std::min(t_col, std::max(b.ready_col(), std::min(rank_.column_ready(false, q.group),
+                                                                rank_.column_ready(true, q.group))));
+        i = kGone;
+        done = true;
+        break;
+      }
+    }
+    for (size_t k = 0; !done && k < candidates_.size(); ++k) {
+      if (candidates_[k] == kGone) continue;
+      const uint32_t bank = at(candidates_[k]).bank;
+      BankState& b = banks[bank];
+      if (b.is_open() && wanted[bank] != pass && t >= b.ready_pre()) {
+        b.precharge(t, timing_);
+        done = true;
+      }
+    }
+    c = t + 1;
+  }
+}
+
+// Why jump() equals ticking. Let the mapping put only channel and bank-group bits below
+// the column (AddressMapping::groups_cycle_in_blocks): then a channel's bursts of one
+// block (every field above the column alike) are, in address order, one in each bank
+// group in turn, all in one row of one bank per group. Call Seq the queued bursts, oldest
+// first, followed by the front waiting transfer's bursts in its block. jump() applies when
+//   - every queued burst and the transfer are of one kind (RD or WR) and the queued
+//     bursts' groups cycle g0, g0 + 1, ... (mod G), the transfer continuing the cycle;
+//   - every burst of Seq finds its row open (the queued ones' banks, and in the
+//     transfer's block all G banks), its bank's tRCD over by its slot (below);
+//   - the rank allows the RD/WRs of the first G bursts of Seq at slot, slot + S, ...;
+//   - the bursts admitted during the jump are Seq's: the transfer has n - 1 bursts left
+//     in its block, or it ends there and no other transfer waits behind it.
+// Then at each slot the oldest queued burst may issue (its bank: tRCD over; its group:
+// the burst G before it, in the same group, was G * S >= max(B, tCCD_L) cycles earlier,
+// the one before S >= max(B, tCCD_S) cycles earlier, and there is no turnaround), no ACT
+// or PRE can issue (every queued or admitted burst finds its row open), and between
+// slots only admissions happen: ticking issues Seq[i] at slot + i S. The effects are
+// summed: the counts, the read latencies, the row outcomes (a bank's first burst after
+// its ACT a miss or conflict, every other a hit); the rank and bank constraints raised
+// by the last G + 1 bursts (each kind of constraint a burst leaves on a group is raised
+// most by the latest burst in that group or outside it, both among them); the queue and
+// transfer advanced as the admissions after all but the last RD/WR leave them.
+inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks,
+                                       MemoryStats& stats) {
+  const uint64_t spacing = timing_.col_to_col_s, groups = groups_;
+  const bool has_w = !waiting_.empty();
+  if (size_ == 0) return 0;
+  const bool write = at(0).write;
+  // Cheapest tests first: jump() is tried before RD/WRs of a walk.
+  uint64_t n = size_;  // the most Seq holds
+  DramAddress next;
+  if (has_w) {
+    const Waiting& w = waiting_.front();
+    if (w.write != write) return 0;
+    const uint64_t end = mapping_.block_end(w.next) - 1;
+    const uint64_t in_block = mapping_.count_in_channel(w.next, std::min(w.last, end), channel_);
+    // Admissions during the jump (n - 1) must stay in the block, unless nothing waits after.
+    n = w.last <= end && waiting_.size() == 1 ? size_ + in_block : std::min(in_block + 1, size_ + in_block);
+    next = mapping_.decode_burst(w.next);
+  }
+  n = std::min(n, (last - slot) / spacing + 1);
+  if (n < 2 * groups + 2) return 0;  // not worth the fixed cost
+  const uint32_t g0 = at(0).group;
+  const uint32_t per_group = mapping_.banks_per_group();
+  if (has_w) {
+    if (next.group != (g0 + size_) % groups) return 0;
+    const uint32_t in_group = next.bank % per_group;
+    for (uint64_t j = 0; j < groups; ++j) {  // the transfer's j-th burst: group (g0 + size_ + j) mod G
+      const BankState& b = banks[((g0 + size_ + j) % groups) * per_group + in_group];
+      if (!b.holds(next.row) || slot + (size_ + j) * spacing < b.ready_col()) return 0;
+    }
+  }
+  {
+    // Youngest first: a new row's bursts fail soonest. The expected group steps back
+    // one (mod G) per burst, without dividing.
+    uint64_t g = (g0 + size_ - 1) % groups;
+    for (size_t i = size_; i-- > 0;) {
+      const QueuedBurst& q = at(i);
+      const BankState& b = banks[q.bank];
+      if (q.write != write || q.group != g || !b.holds(q.row) || slot + i * spacing < b.ready_col()) return 0;
+      g = g == 0 ? groups - 1 : g - 1;
+    }
+  }
+  for (uint64_t i = 0; i < groups && i < size_; ++i)
+    if (rank_.column_ready(write, at(i).group) > slot + i * spacing) return 0;
+
+  // Seq[i]: (bank, group) of the i-th burst.
+  const auto seq = [&](uint64_t i) -> std::pair<uint32_t, uint32_t> {
+    if (i < size_) return {at(i).bank, at(i).group};
+    const uint32_t g = static_cast<uint32_t>((g0 + i) % groups);
+    return {g * per_group + next.bank % per_group, g};
+  };
+  // Row outcomes: the first burst of a bank whose ACT has had no column command yet.
+  uint64_t first_bursts = 0;
+  const uint64_t firsts = std::min<uint64_t>(n, size_ + groups);  // every bank appears first among these
+  for (uint64_t i = 0; i < firsts; ++i) {
+    const auto [bank, group] = seq(i);
+    BankState& b = banks[bank];
+    if (!b.fresh()) continue;
+    switch (b.column(slot + i * spacing, write, timing_)) {
+      case RowOutcome::Hit:
+        ++stats.row_hits;
+        break;
+      case RowOutcome::Miss:
+        ++stats.row_misses;
+        break;
+      case RowOutcome::Conflict:
+        ++stats.row_conflicts;
+        break;
+    }
+    ++first_bursts;
+  }
+  stats.row_hits += n - first_bursts;
+  // The bursts whose constraints are replayed: Seq[n - r .. n - 1].
+  const uint64_t r = std::min<uint64_t>(n, groups + 1);
+  for (uint64_t i = n - r; i < n; ++i) {
+    const auto [bank, group] = seq(i);
+    rank_.column(slot + i * spacing, write, group);
+    banks[bank].column(slot + i * spacing, write, timing_);
+  }
+  const uint64_t from_queue = std::min<uint64_t>(n, size_);
+  uint64_t arrivals = has_w ? (n - from_queue) * waiting_.front().arrival : 0;
+  for (size_t i = 0; i < from_queue; ++i) arrivals += at(i).arrival;
+
+  const uint64_t latency = (write ? timing_.tCWL : timing_.tCL) + timing_.burst_cycles;
+  stats.bursts += n;
+  if (write) {
+    stats.writes += n;
+  } else {
+    stats.reads += n;
+    stats.read_latency_cycles += n * (slot + latency) + spacing * (n * (n - 1) / 2) - arrivals;
+  }
+  stats.data_bus_busy_cycles += n * timing_.burst_cycles;
+  bus_free_ = std::max(bus_free_, slot + (n - 1) * spacing + latency);
+
+  // Seq[0 .. n - 1] issued; the admissions after all but the last RD/WR queued.
+  head_ = (head_ + from_queue) & mask_;
+  size_ -= from_queue;
+  if (has_w) {
+    // The transfer's bursts Seq[size0 ..] are, in order, in groups continuing the cycle,
+    // in one row of one bank per group: admitted and issued (skipped), then admitted
+    // into the queue up to depth - 1, without decoding each.
+    const uint64_t size0 = size_ + from_queue;
+    Waiting& w = waiting_.front();
+    const uint64_t left = mapping_.count_in_channel(w.next, w.last, channel_);
+    const uint64_t skipped = n - from_queue;
+    const uint64_t queued = std::min<uint64_t>(left - skipped, depth_ - 1 - size_);
+    const uint32_t in_group = next.bank % per_group;
+    uint32_t g = static_cast<uint32_t>((g0 + size0 + skipped) % groups);
+    for (uint64_t j = 0; j < queued; ++j) {
+      push_back({next.row, w.arrival, g * per_group + in_group, static_cast<uint16_t>(g), write});
+      g = g + 1 == groups ? 0 : g + 1;
+    }
+    waiting_bursts_ -= skipped + queued;
+    if (skipped + queued == left) {
+      waiting_.pop_front();
+    } else {
+      w.next = mapping_.advance_in_channel(w.next, skipped + queued, channel_);
+    }
+  }
+  return n;
 }
 
 }  // namespace itera::hw

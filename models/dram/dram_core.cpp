@@ -95,13 +95,17 @@ bool DramCore::stream(Channel& c) {
   const Refresh& r = c.refresh;
   if (r.due() || now_ < r.blocked_until() || now_ >= r.next_due()) return false;
   // RD/WRs from now_ on, before the next refresh falls due.
-  uint64_t last_slot = 0;
-  const uint64_t k = c.scheduler.stream_columns(now_, r.next_due() - 1, c.banks, stats_, last_slot);
-  if (k == 0) return false;
+  uint64_t resume = 0;
+  const uint64_t k = c.scheduler.stream_columns(now_, r.next_due() - 1, c.banks, stats_, resume);
+  if (k == 0) {
+    if (resume <= now_) return false;
+    now_ = resume;  // ACTs and PREs issued up to the first cycle a RD/WR may issue
+    return true;
+  }
   last_data_end_ = std::max(last_data_end_, c.scheduler.bus_free());
   outstanding_ -= k;
   streamed_bursts_ += k;
-  now_ = last_slot + 1;
+  now_ = resume;
   return true;
 }
 
