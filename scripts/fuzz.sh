@@ -27,8 +27,9 @@ fi
 declare -A MAX_LEN=(
   [trace]=4096 [accel_config]=4096 [sweep]=2048 [scalesim]=2048 [llama2c]=2048
   [tokenizer]=8192 [safetensors]=4096 [hf_config]=4096 [compressed]=4096 [dse_spec]=4096
+  [dramsim3_trace]=4096
 )
-ORDER=(trace accel_config sweep scalesim llama2c tokenizer safetensors hf_config compressed dse_spec)
+ORDER=(trace accel_config sweep scalesim llama2c tokenizer safetensors hf_config compressed dse_spec dramsim3_trace)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ORDER[@]}")
 for t in "${targets[@]}"; do

@@ -17,6 +17,7 @@ int run_trace(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_simulate(const std::vector<std::string>& args);
 int run_sweep(const std::vector<std::string>& args);
+int run_dram(const std::vector<std::string>& args);
 int run_resources(const std::vector<std::string>& args);
 int run_dse(const std::vector<std::string>& args);
 
@@ -29,6 +30,9 @@ const std::vector<Command>& commands() {
       {"trace", "write the layer trace (one inference step) of a compressed model for the simulator", run_trace},
       {"simulate", "run a layer trace (or SCALE-Sim GEMM topology) on the SystemC accelerator model", run_simulate},
       {"sweep", "simulate one trace over a grid of accelerator configs (worker processes, resumable)", run_sweep},
+      {"dram", "drive a request stream (a DRAMsim3 trace, or sequential/random) into a DRAM preset alone: bandwidth, "
+               "row hits, read latency",
+       run_dram},
       {"resources", "estimate the FPGA resources (DSP, BRAM36, URAM, LUT) of an accelerator config on a device",
        run_resources},
       {"dse", "co-design exploration: decompositions x accelerators on accuracy, simulated latency and FPGA resources",

@@ -49,6 +49,7 @@ TEST(FuzzCorpus, Tokenizer) { replay("tokenizer", fuzz::tokenizer); }
 TEST(FuzzCorpus, Safetensors) { replay("safetensors", fuzz::safetensors); }
 TEST(FuzzCorpus, HfConfig) { replay("hf_config", fuzz::hf_config); }
 TEST(FuzzCorpus, Compressed) { replay("compressed", fuzz::compressed); }
+TEST(FuzzCorpus, Dramsim3Trace) { replay("dramsim3_trace", fuzz::dramsim3_trace); }
 
 }  // namespace
 }  // namespace itera

@@ -17,5 +17,6 @@ int safetensors(const uint8_t* data, size_t size);   // SafetensorsFile::parse (
 int hf_config(const uint8_t* data, size_t size);     // parse_llama_hf_config (load_llama_hf)
 int compressed(const uint8_t* data, size_t size);    // parse_compressed (load_compressed)
 int dse_spec(const uint8_t* data, size_t size);      // dse::parse_dse_spec
+int dramsim3_trace(const uint8_t* data, size_t size);  // parse_dramsim3_trace
 
 }  // namespace itera::fuzz
