@@ -570,6 +570,8 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
       if (!b.holds(next.row) || slot + (size_ + j) * spacing < b.ready_col()) return 0;
     }
   }
+  bool any_fresh = false;  // a bank whose ACT has had no column command yet
+  uint64_t queue_arrivals = 0;  // of the queued bursts among the first n
   {
     // Youngest first: a new row's bursts fail soonest. The expected group steps back
     // one (mod G) per burst, without dividing.
@@ -578,9 +580,13 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
       const QueuedBurst& q = at(i);
       const BankState& b = banks[q.bank];
       if (q.write != write || q.group != g || !b.holds(q.row) || slot + i * spacing < b.ready_col()) return 0;
+      any_fresh |= b.fresh();
+      if (i < n) queue_arrivals += q.arrival;
       g = g == 0 ? groups - 1 : g - 1;
     }
   }
+  if (has_w)
+    for (uint32_t g = 0; g < groups; ++g) any_fresh |= banks[g * per_group + next.bank % per_group].fresh();
   for (uint64_t i = 0; i < groups && i < size_; ++i)
     if (rank_.column_ready(write, at(i).group) > slot + i * spacing) return 0;
 
@@ -592,7 +598,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   };
   // Row outcomes: the first burst of a bank whose ACT has had no column command yet.
   uint64_t first_bursts = 0;
-  const uint64_t firsts = std::min<uint64_t>(n, size_ + groups);  // every bank appears first among these
+  const uint64_t firsts = any_fresh ? std::min<uint64_t>(n, size_ + groups) : 0;  // every bank appears first among these
   for (uint64_t i = 0; i < firsts; ++i) {
     const auto [bank, group] = seq(i);
     BankState& b = banks[bank];
@@ -619,8 +625,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     banks[bank].column(slot + i * spacing, write, timing_);
   }
   const uint64_t from_queue = std::min<uint64_t>(n, size_);
-  uint64_t arrivals = has_w ? (n - from_queue) * waiting_.front().arrival : 0;
-  for (size_t i = 0; i < from_queue; ++i) arrivals += at(i).arrival;
+  const uint64_t arrivals = queue_arrivals + (has_w ? (n - from_queue) * waiting_.front().arrival : 0);
 
   const uint64_t latency = (write ? timing_.tCWL : timing_.tCL) + timing_.burst_cycles;
   stats.bursts += n;
