@@ -40,7 +40,7 @@ class DramCore final : public MemoryCore {
   // The request queue's depth in bursts. DRAMsim3's DDR4 configurations hold 32
   // transactions plus 8 commands per bank queue, so a stream in one bank is seen 40
   // requests ahead; with 40, the bandwidth of such a stream agrees with DRAMsim3's
-  // (tests/test_dram_command.cpp).
+  // (tests/test_dram_vs_dramsim3.cpp).
   static constexpr int kDefaultQueueDepth = 40;
 
   double clock_ns() const override { return timing_.tck_ns; }
