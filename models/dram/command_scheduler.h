@@ -59,10 +59,12 @@ class WaitingBanks {
   void start(uint64_t walk) {
     walk_ = walk;
     exact_ = true;
+    live_count_ = 0;
     order_.clear();
     std::fill(holding_.begin(), holding_.end(), 0);
   }
   bool exact() const { return exact_; }
+  bool none_waiting() const { return live_count_ == 0; }
   // A burst entered the queue (or was there when the walk started).
   void admitted(const QueuedBurst& q, bool holds) {
     if (holds) {
@@ -78,6 +80,7 @@ class WaitingBanks {
     }
     mark_[q.bank] = walk_;
     live_[q.bank] = 1;
+    ++live_count_;
     row_[q.bank] = q.row;
     count_[q.bank] = 1;
     order_.push_back(q.bank);
@@ -92,6 +95,7 @@ class WaitingBanks {
       if (banks[q.bank].holds(q.row)) ++holding_[q.bank]; else exact_ = false;
     }
     order_.clear();
+    live_count_ = 0;
   }
   // As CommandScheduler::resolve_gap, from this bookkeeping.
   uint64_t resolve(uint64_t from, uint64_t slot, std::vector<BankState>& banks, RankTiming& rank,
@@ -117,6 +121,7 @@ class WaitingBanks {
         rank.activate(t, group(x, banks.size()));
         holding_[x] = count_[x];
         live_[x] = 0;
+        --live_count_;
         done = true;
         break;
       }
@@ -138,6 +143,7 @@ class WaitingBanks {
   uint64_t walk_ = 0;
   bool exact_ = true;
   uint32_t per_group_ = 1;
+  uint32_t live_count_ = 0;  // banks waited on
   std::vector<uint32_t> holding_;  // per bank: queued bursts that find their row open
   std::vector<uint64_t> row_;      // per waited-on bank: the row its oldest waiting burst wants
   std::vector<uint32_t> count_;    // ... and how many queued bursts want that row
@@ -394,7 +400,9 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
                                          : resolve_gap(prev + 1, slot, banks);
       resume = slot;  // nothing else happens before the slot
     }
-    if (jump_ok_ && jump_wait_-- == 0) {
+    // jump() needs every queued burst to find its row open: with the waited-on banks
+    // known (exact), try it only while none is; after a failed try, wait a few RD/WRs.
+    if (jump_ok_ && (!waiting_banks_.exact() || waiting_banks_.none_waiting()) && jump_wait_-- == 0) {
       const uint64_t n = jump(slot, last, banks, stats);
       jump_wait_ = n > 0 ? 0 : kJumpRetry;
       if (n > 0) {
