@@ -86,6 +86,13 @@ class WaitingBanks {
     order_.push_back(q.bank);
   }
   void issued(uint32_t bank) { --holding_[bank]; }  // a RD/WR of a burst that held its row
+  // For jump(): the queue's bursts all hold their rows, counted one by one.
+  void clear_holding() { std::fill(holding_.begin(), holding_.end(), 0); }
+  void holds_one_more(uint32_t bank) { ++holding_[bank]; }
+  void none_left() {
+    order_.clear();
+    live_count_ = 0;
+  }
   // After jump(): every queued burst holds its row.
   template <class Scheduler>
   void recount(const Scheduler& s, const std::vector<BankState>& banks) {
@@ -406,7 +413,7 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
       const uint64_t n = jump(slot, last, banks, stats);
       jump_wait_ = n > 0 ? 0 : kJumpRetry;
       if (n > 0) {
-        waiting_banks_.recount(*this, banks);  // every queued burst holds its row
+        waiting_banks_.none_left();  // jump() counted the queued bursts, all holding their rows
         k += n;
         prev = slot + (n - 1) * spacing;
         slot = prev + spacing;
@@ -649,6 +656,9 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   // Seq[0 .. n - 1] issued; the admissions after all but the last RD/WR queued.
   head_ = (head_ + from_queue) & mask_;
   size_ -= from_queue;
+  // Every queued burst holds its row now; the walk's count of them starts over.
+  waiting_banks_.clear_holding();
+  for (size_t i = 0; i < size_; ++i) waiting_banks_.holds_one_more(at(i).bank);
   if (has_w) {
     // The transfer's bursts Seq[size0 ..] are, in order, in groups continuing the cycle,
     // in one row of one bank per group: admitted and issued (skipped), then admitted
@@ -662,6 +672,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     uint32_t g = static_cast<uint32_t>((g0 + size0 + skipped) % groups);
     for (uint64_t j = 0; j < queued; ++j) {
       push_back({next.row, w.arrival, g * per_group + in_group, static_cast<uint16_t>(g), write});
+      waiting_banks_.holds_one_more(g * per_group + in_group);
       g = g + 1 == groups ? 0 : g + 1;
     }
     waiting_bursts_ -= skipped + queued;
