@@ -68,6 +68,15 @@ class AddressMapping {
     const uint64_t local = (((b >> (s + w)) << s) | (b & low)) + n;
     return ((((local >> s) << w) | channel) << s) | (local & low);
   }
+  // The burst index `n` bursts of b's channel before b (b belongs to `channel`, and
+  // has at least n before it).
+  uint64_t retreat_in_channel(uint64_t b, uint64_t n, uint64_t channel) const {
+    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
+    if (w == 0) return b - n;
+    const uint64_t low = (uint64_t{1} << s) - 1;
+    const uint64_t local = (((b >> (s + w)) << s) | (b & low)) - n;
+    return ((((local >> s) << w) | channel) << s) | (local & low);
+  }
   // A block: the burst indices that share every field above the column (so one row of
   // each bank they touch). True when only the channel and bank-group fields lie below
   // the column: then a channel's bursts in a block cycle through the bank groups, one

@@ -177,9 +177,13 @@ class CommandScheduler {
       Waiting& w = waiting_.front();
       const DramAddress a = mapping_.decode_burst(w.next);
       push_back({a.row, w.arrival, a.bank, static_cast<uint16_t>(a.group), w.write});
+      ++contiguous_;
       --waiting_bursts_;
       w.next = mapping_.next_in_channel(w.next + 1, channel_);
-      if (w.next > w.last) waiting_.pop_front();
+      if (w.next > w.last) {
+        waiting_.pop_front();
+        contiguous_ = 0;  // the queued bursts do not precede the next transfer's
+      }
       moved = true;
     }
     return moved;
@@ -233,10 +237,12 @@ class CommandScheduler {
   void erase(size_t i) {
     for (size_t j = i; j + 1 < size_; ++j) at(j) = at(j + 1);
     --size_;
+    if (i >= size_ + 1 - contiguous_) contiguous_ = size_ - i;  // only those after i still precede
   }
   void pop_front() {
     head_ = (head_ + 1) & mask_;
     --size_;
+    contiguous_ = std::min<uint64_t>(contiguous_, size_);
   }
   // RD/WR at `now` for the queued burst q (bookkeeping only; the caller removes it).
   void column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats);
@@ -262,6 +268,9 @@ class CommandScheduler {
   size_t mask_, head_ = 0, size_ = 0;
   std::deque<Waiting> waiting_;  // not yet in the request queue
   uint64_t waiting_bursts_ = 0;
+  // The youngest `contiguous_` queued bursts are the front waiting transfer's, the ones
+  // just before its next (in the channel's address order).
+  uint64_t contiguous_ = 0;
   uint64_t bus_free_ = 0;
   uint32_t groups_;      // bank groups
   bool jump_ok_;         // the mapping and timing allow jump()
@@ -587,7 +596,28 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   }
   bool any_fresh = false;  // a bank whose ACT has had no column command yet
   uint64_t queue_arrivals = 0;  // of the queued bursts among the first n
-  {
+  if (has_w && contiguous_ == size_) {
+    // The queue is the transfer's bursts just before its next: one kind, one arrival,
+    // groups in turn (the mapping); check the banks of each block it spans instead of
+    // each burst (their first burst in the queue is at or after the block's first).
+    const Waiting& w = waiting_.front();
+    uint64_t b = mapping_.retreat_in_channel(w.next, size_, channel_);
+    for (uint64_t pos = 0; pos < size_;) {
+      const uint64_t in_blk = mapping_.count_in_channel(b, mapping_.block_end(b) - 1, channel_);
+      const uint64_t take = std::min<uint64_t>(in_blk, size_ - pos);
+      const DramAddress a = mapping_.decode_burst(b);
+      const uint32_t in_grp = a.bank % per_group;
+      for (uint32_t gg = 0; gg < groups; ++gg) {
+        const BankState& bk = banks[gg * per_group + in_grp];
+        if (!bk.holds(a.row) || slot + pos * spacing < bk.ready_col()) return 0;
+        any_fresh |= bk.fresh();
+      }
+      pos += take;
+      if (pos < size_) b = mapping_.advance_in_channel(b, take, channel_);
+    }
+    if (at(0).group != g0) return 0;  // (always: g0 is at(0)'s)
+    queue_arrivals = std::min<uint64_t>(n, size_) * w.arrival;
+  } else {
     // Youngest first: a new row's bursts fail soonest. The expected group steps back
     // one (mod G) per burst, without dividing.
     uint64_t g = (g0 + size_ - 1) % groups;
@@ -656,6 +686,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   // Seq[0 .. n - 1] issued; the admissions after all but the last RD/WR queued.
   head_ = (head_ + from_queue) & mask_;
   size_ -= from_queue;
+  contiguous_ = std::min<uint64_t>(contiguous_, size_);
   // Every queued burst holds its row now; the walk's count of them starts over.
   waiting_banks_.clear_holding();
   for (size_t i = 0; i < size_; ++i) waiting_banks_.holds_one_more(at(i).bank);
@@ -670,14 +701,17 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     const uint64_t queued = std::min<uint64_t>(left - skipped, depth_ - 1 - size_);
     const uint32_t in_group = next.bank % per_group;
     uint32_t g = static_cast<uint32_t>((g0 + size0 + skipped) % groups);
+    if (skipped > 0) contiguous_ = 0;  // the queue was emptied (n >= its bursts)
     for (uint64_t j = 0; j < queued; ++j) {
       push_back({next.row, w.arrival, g * per_group + in_group, static_cast<uint16_t>(g), write});
       waiting_banks_.holds_one_more(g * per_group + in_group);
       g = g + 1 == groups ? 0 : g + 1;
     }
+    contiguous_ += queued;
     waiting_bursts_ -= skipped + queued;
     if (skipped + queued == left) {
       waiting_.pop_front();
+      contiguous_ = 0;
     } else {
       w.next = mapping_.advance_in_channel(w.next, skipped + queued, channel_);
     }
