@@ -62,20 +62,12 @@ class AddressMapping {
   }
   // The burst index `n` bursts of b's channel after b (b belongs to `channel`).
   uint64_t advance_in_channel(uint64_t b, uint64_t n, uint64_t channel) const {
-    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
-    if (w == 0) return b + n;
-    const uint64_t low = (uint64_t{1} << s) - 1;
-    const uint64_t local = (((b >> (s + w)) << s) | (b & low)) + n;
-    return ((((local >> s) << w) | channel) << s) | (local & low);
+    return from_local(to_local(b) + n, channel);
   }
   // The burst index `n` bursts of b's channel before b (b belongs to `channel`, and
   // has at least n before it).
   uint64_t retreat_in_channel(uint64_t b, uint64_t n, uint64_t channel) const {
-    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
-    if (w == 0) return b - n;
-    const uint64_t low = (uint64_t{1} << s) - 1;
-    const uint64_t local = (((b >> (s + w)) << s) | (b & low)) - n;
-    return ((((local >> s) << w) | channel) << s) | (local & low);
+    return from_local(to_local(b) - n, channel);
   }
   // A block: the burst indices that share every field above the column (so one row of
   // each bank they touch). True when only the channel and bank-group fields lie below
@@ -95,6 +87,18 @@ class AddressMapping {
     const size_t i = index(f);
     const uint64_t v = burst >> shift_[i];
     return top_row_ && f == DramField::Row ? v : v & (count_[i] - 1);
+  }
+  // A burst index of a channel <-> its place among that channel's burst indices (the
+  // index without its channel bits).
+  uint64_t to_local(uint64_t b) const {
+    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
+    const uint64_t low = (uint64_t{1} << s) - 1;
+    return ((b >> (s + w)) << s) | (b & low);
+  }
+  uint64_t from_local(uint64_t local, uint64_t channel) const {
+    const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
+    const uint64_t low = (uint64_t{1} << s) - 1;
+    return ((((local >> s) << w) | channel) << s) | (local & low);
   }
   // Burst indices in [0, n) of `channel`.
   uint64_t below_in_channel(uint64_t n, uint64_t channel) const {

@@ -37,6 +37,21 @@ namespace itera::hw {
 
 enum class Command : uint8_t { None, Activate, Precharge, Column };
 
+// Counts a RD/WR's row-buffer outcome.
+inline void count_outcome(RowOutcome o, MemoryStats& stats) {
+  switch (o) {
+    case RowOutcome::Hit:
+      ++stats.row_hits;
+      break;
+    case RowOutcome::Miss:
+      ++stats.row_misses;
+      break;
+    case RowOutcome::Conflict:
+      ++stats.row_conflicts;
+      break;
+  }
+}
+
 // One burst in the request queue.
 struct QueuedBurst {
   uint64_t row;
@@ -299,17 +314,7 @@ inline void CommandScheduler::column(uint64_t now, const QueuedBurst& q, BankSta
     stats.read_latency_cycles += end - q.arrival;
   }
   stats.data_bus_busy_cycles += timing_.burst_cycles;
-  switch (bank.column(now, q.write, timing_)) {
-    case RowOutcome::Hit:
-      ++stats.row_hits;
-      break;
-    case RowOutcome::Miss:
-      ++stats.row_misses;
-      break;
-    case RowOutcome::Conflict:
-      ++stats.row_conflicts;
-      break;
-  }
+  count_outcome(bank.column(now, q.write, timing_), stats);
 }
 
 inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& banks, MemoryStats& stats) {
@@ -648,17 +653,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     const auto [bank, group] = seq(i);
     BankState& b = banks[bank];
     if (!b.fresh()) continue;
-    switch (b.column(slot + i * spacing, write, timing_)) {
-      case RowOutcome::Hit:
-        ++stats.row_hits;
-        break;
-      case RowOutcome::Miss:
-        ++stats.row_misses;
-        break;
-      case RowOutcome::Conflict:
-        ++stats.row_conflicts;
-        break;
-    }
+    count_outcome(b.column(slot + i * spacing, write, timing_), stats);
     ++first_bursts;
   }
   stats.row_hits += n - first_bursts;

@@ -25,6 +25,7 @@ DramCore::DramCore(const DramTiming& timing, const std::string& address_mapping,
   channels_.reserve(static_cast<size_t>(timing.channels));
   for (int c = 0; c < timing.channels; ++c)
     channels_.emplace_back(cycles_, mapping_, static_cast<uint32_t>(c), static_cast<size_t>(timing.banks), depth_);
+  reached_.resize(channels_.size());
 }
 
 bool DramCore::accepts(uint64_t addr) const {
@@ -121,7 +122,7 @@ void DramCore::run_until_idle() {
   if (idle()) return;
   const uint64_t start = now_;
   uint64_t end = start;
-  std::vector<uint64_t> reached(channels_.size());
+  std::vector<uint64_t>& reached = reached_;  // sized once: this runs per transfer
   for (size_t i = 0; i < channels_.size(); ++i) {
     Channel& c = channels_[i];
     now_ = start;

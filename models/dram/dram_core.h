@@ -87,6 +87,7 @@ class DramCore final : public MemoryCore {
   AddressMapping mapping_;
   std::vector<Channel> channels_;
   uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0, streamed_bursts_ = 0;
+  std::vector<uint64_t> reached_;  // run_until_idle: where each channel's own run ended
   MemoryStats stats_;
 };
 
