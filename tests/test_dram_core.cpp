@@ -865,6 +865,7 @@ void expect_same(const DramCore& a, const DramCore& b, const std::string& where)
   EXPECT_EQ(x.reads, y.reads) << where;
   EXPECT_EQ(x.writes, y.writes) << where;
   EXPECT_EQ(x.read_latency_cycles, y.read_latency_cycles) << where;
+  EXPECT_TRUE(a.same_state(b)) << where << ": the banks, rank constraints, queues or refresh differ";
 }
 
 // Drives two cores with the same submissions; `ticked` only ever tick()s, `fast` uses
@@ -972,6 +973,58 @@ TEST(DramFastForward, StreamedTilesEqualTicking) {
   for (const DramTiming& t : dram_presets())
     for (const char* mapping : {kBankGroupsLowest, kColumnsLowest})
       for (uint64_t seed : {11, 12, 13}) compare_on_streamed_tiles(t, mapping, seed, 60);
+}
+
+// Transfers spanning several blocks (a row of one bank in each bank group), which the
+// streaming fast path issues in one jump with the ACTs and PREs of the blocks after the
+// first, each followed at once by an access to another row of a bank the transfer
+// used: that access's PRE must wait for the bank's last RD (tRTP) or WR (write
+// recovery), however long before the jump's end that RD/WR was. Transfers start
+// inside and at the edges of blocks, end at every offset, and meet banks closed, open
+// on the wanted row and open on another.
+TEST(DramFastForward, TransfersAcrossBlocksEqualTicking) {
+  for (const DramTiming& t : dram_presets()) {
+    for (const char* mapping : {kBankGroupsLowest, kColumnsLowest}) {
+      DramCore ticked(t, mapping), fast(t, mapping);
+      std::mt19937_64 rng(7);
+      // A block in the default mapping: every channel's and bank group's bursts of a row.
+      const uint64_t block = u(t.row_bytes) * u(t.bank_groups) * u(t.channels);
+      for (int i = 0; i < 120; ++i) {
+        const bool write = rng() % 2 == 0;
+        const uint64_t start = (rng() % 64) * block + (rng() % 3 == 0 ? 0 : rng() % block);
+        const uint64_t bytes = block * (1 + rng() % 5) + rng() % block;
+        // Another row of the bank holding the transfer's first block, and one of its last.
+        const uint64_t other_row = row_stride(t) * (1 + rng() % 4);
+        const std::pair<uint64_t, uint64_t> accesses[] = {
+            {start, bytes}, {start + other_row, 64}, {start + bytes - 1 + other_row, 64}};
+        for (const auto& [addr, n] : accesses) {  // the two short accesses queue behind the transfer
+          ticked.submit(addr, n, write);
+          fast.submit(addr, n, write);
+        }
+        while (!ticked.idle()) ticked.tick();
+        fast.run_until_idle();
+        expect_same(ticked, fast, fmt::format("{} {} transfer {} ({} B at 0x{:x})", t.name, mapping, i, bytes, start));
+        if (::testing::Test::HasFailure()) return;
+        // Now one transfer alone, then the conflicting access as soon as it is idle.
+        ticked.submit(start + block, bytes, !write);
+        fast.submit(start + block, bytes, !write);
+        while (!ticked.idle()) ticked.tick();
+        fast.run_until_idle();
+        ticked.submit(start + block + other_row, 64, write);
+        fast.submit(start + block + other_row, 64, write);
+        while (!ticked.idle()) ticked.tick();
+        fast.run_until_idle();
+        expect_same(ticked, fast, fmt::format("{} {} lone transfer {}", t.name, mapping, i));
+        if (::testing::Test::HasFailure()) return;
+        const uint64_t gap = rng() % 3 == 0 ? rng() % 64 : 0;
+        for (uint64_t c = 0; c < gap; ++c) ticked.tick();
+        fast.skip_to(ticked.now());
+      }
+      if (std::string(mapping) == kBankGroupsLowest) {
+        EXPECT_GT(fast.streamed_bursts(), fast.stats().bursts / 2) << t.name;
+      }
+    }
+  }
 }
 
 // A queue depth of 1 and of 2 leaves the fast path the fewest bursts to batch and

@@ -104,9 +104,9 @@ class AddressMapping {
   uint64_t below_in_channel(uint64_t n, uint64_t channel) const {
     const int s = shift_[index(DramField::Channel)], w = width_[index(DramField::Channel)];
     if (w == 0) return n;
-    const uint64_t period = uint64_t{1} << (s + w), run = uint64_t{1} << s, start = channel << s;
-    const uint64_t rest = n % period;
-    return n / period * run + (rest > start ? std::min(rest - start, run) : 0);
+    const uint64_t run = uint64_t{1} << s, start = channel << s;
+    const uint64_t rest = n & ((uint64_t{1} << (s + w)) - 1);  // shifts: this runs per jump
+    return ((n >> (s + w)) << s) + (rest > start ? std::min(rest - start, run) : 0);
   }
 
   std::string text_;

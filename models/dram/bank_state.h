@@ -63,6 +63,13 @@ class BankState {
     precharged_for_conflict_ = false;
   }
 
+  // The whole state (tests compare the fast paths' with ticking's).
+  bool operator==(const BankState& o) const {
+    return open_row_ == o.open_row_ && ready_act_ == o.ready_act_ && ready_col_ == o.ready_col_ &&
+           ready_pre_ == o.ready_pre_ && fresh_ == o.fresh_ && fresh_kind_ == o.fresh_kind_ &&
+           precharged_for_conflict_ == o.precharged_for_conflict_;
+  }
+
  private:
   int64_t open_row_ = -1;
   uint64_t ready_act_ = 0, ready_col_ = 0, ready_pre_ = 0;

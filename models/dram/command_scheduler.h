@@ -235,6 +235,23 @@ class CommandScheduler {
   uint64_t queued() const { return size_; }        // bursts in the request queue
   uint64_t pending() const { return size_ + waiting_bursts_; }  // queued or waiting
   const QueuedBurst& queued_burst(size_t i) const { return at(i); }  // 0: the oldest
+  // The same model state: rank constraints, data bus, request queue and waiting
+  // transfers (not the bookkeeping of the fast paths). For tests.
+  bool same_state(const CommandScheduler& o) const {
+    if (!(rank_ == o.rank_) || bus_free_ != o.bus_free_ || size_ != o.size_ || waiting_bursts_ != o.waiting_bursts_ ||
+        waiting_.size() != o.waiting_.size())
+      return false;
+    for (size_t i = 0; i < size_; ++i) {
+      const QueuedBurst &a = at(i), &b = o.at(i);
+      if (a.row != b.row || a.arrival != b.arrival || a.bank != b.bank || a.group != b.group || a.write != b.write)
+        return false;
+    }
+    for (size_t i = 0; i < waiting_.size(); ++i) {
+      const Waiting &a = waiting_[i], &b = o.waiting_[i];
+      if (a.next != b.next || a.last != b.last || a.arrival != b.arrival || a.write != b.write) return false;
+    }
+    return true;
+  }
 
  private:
   struct Waiting {
@@ -300,6 +317,48 @@ class CommandScheduler {
   std::vector<uint64_t> noted_seen_;     // resolve_gap: per bank, == pass_ once a candidate was taken
   WaitingBanks waiting_banks_;
   std::vector<uint32_t> candidates_;     // resolve_gap: queue positions
+  // jump(): Seq's blocks (from Seq position pos, count bursts, in one row of bank
+  // in_group of each group), the banks waiting for an ACT, and their ACTs and PREs.
+  struct Segment {
+    uint64_t pos, count, row;
+    uint64_t block_pos;  // where the run of its block in Seq starts (an earlier segment's, or pos)
+    uint32_t in_group;
+  };
+  struct PendingBank {
+    uint64_t pos;       // Seq position of its first burst
+    uint64_t admitted;  // the cycle that burst enters the queue
+    uint64_t row, ready_act, ready_pre, act_cycle;
+    uint32_t bank, group;
+    bool open;  // another row
+    bool activated;
+  };
+  struct BankEvent {
+    uint64_t cycle;
+    uint32_t pending;
+    bool activate;  // else a PRE
+  };
+  // Fixed capacity, as the bank bits bound them: each bank waits once, a block's banks
+  // are its own (at most one segment more per block, where the queue and transfer meet).
+  static constexpr size_t kMaxJumpBanks = 64;
+  template <class T, size_t N>
+  struct SmallList {
+    std::array<T, N> items;
+    size_t count = 0;
+    void clear() { count = 0; }
+    bool empty() const { return count == 0; }
+    bool full() const { return count == N; }
+    size_t size() const { return count; }
+    T& back() { return items[count - 1]; }
+    T& operator[](size_t i) { return items[i]; }
+    const T& operator[](size_t i) const { return items[i]; }
+    T* begin() { return items.data(); }
+    T* end() { return items.data() + count; }
+    T& push() { return items[count++]; }
+  };
+  SmallList<Segment, 2 * kMaxJumpBanks + 2> segments_;
+  SmallList<PendingBank, kMaxJumpBanks> pending_;
+  SmallList<BankEvent, 2 * kMaxJumpBanks> events_;
+  bool walk_ends_ = false;  // jump() left queued bursts that wait for an ACT or PRE
 };
 
 inline void CommandScheduler::column(uint64_t now, const QueuedBurst& q, BankState& bank, MemoryStats& stats) {
@@ -421,17 +480,21 @@ inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, st
                                          : resolve_gap(prev + 1, slot, banks);
       resume = slot;  // nothing else happens before the slot
     }
-    // jump() needs every queued burst to find its row open: with the waited-on banks
-    // known (exact), try it only while none is; after a failed try, wait a few RD/WRs.
-    if (jump_ok_ && (!waiting_banks_.exact() || waiting_banks_.none_waiting()) && jump_wait_-- == 0) {
+    // jump() needs every queued burst to find its row open, unless the queue is one
+    // transfer's run: with the waited-on banks known (exact), try it only while none
+    // is; after a failed try, wait a few RD/WRs.
+    if (jump_ok_ && (!waiting_banks_.exact() || waiting_banks_.none_waiting() || contiguous_ == size_) &&
+        jump_wait_-- == 0) {
       const uint64_t n = jump(slot, last, banks, stats);
       jump_wait_ = n > 0 ? 0 : kJumpRetry;
       if (n > 0) {
-        waiting_banks_.none_left();  // jump() counted the queued bursts, all holding their rows
         k += n;
         prev = slot + (n - 1) * spacing;
         slot = prev + spacing;
         resume = prev + 1;
+        // Queued bursts that wait for an ACT or a PRE: a new walk notes them.
+        if (walk_ends_) return k;
+        waiting_banks_.none_left();  // jump() counted the queued bursts, all holding their rows
         continue;
       }
     }
@@ -551,120 +614,270 @@ inline uint64_t CommandScheduler::issue_until_column(uint64_t from, uint64_t lim
 // the column (AddressMapping::groups_cycle_in_blocks): then a channel's bursts of one
 // block (every field above the column alike) are, in address order, one in each bank
 // group in turn, all in one row of one bank per group. Call Seq the queued bursts, oldest
-// first, followed by the front waiting transfer's bursts in its block. jump() applies when
-//   - every queued burst and the transfer are of one kind (RD or WR) and the queued
-//     bursts' groups cycle g0, g0 + 1, ... (mod G), the transfer continuing the cycle;
-//   - every burst of Seq finds its row open (the queued ones' banks, and in the
-//     transfer's block all G banks), its bank's tRCD over by its slot (below);
+// first, followed by the front waiting transfer's bursts, block after block. jump() issues
+// Seq[0 .. n - 1] at slot, slot + S, ... when
+//   - every queued burst and the transfer are of one kind (RD or WR) and the bursts'
+//     groups cycle g0, g0 + 1, ... (mod G) through Seq;
+//   - every queued burst finds its row open, its bank's tRCD over by its slot;
 //   - the rank allows the RD/WRs of the first G bursts of Seq at slot, slot + S, ...;
-//   - the bursts admitted during the jump are Seq's: the transfer has n - 1 bursts left
-//     in its block, or it ends there and no other transfer waits behind it.
+//   - the bursts admitted during the jump (n - 1 of them, Seq[size .. size + n - 2],
+//     each one cycle after a RD/WR) stay in the transfer, or it ends and no other
+//     transfer waits behind it;
+//   - each block of the transfer's bursts admitted during the jump uses banks that no
+//     other block of Seq uses, unless it is the block the queue ends in and finds its
+//     rows open: so no queued burst ever wants a row other than its own in those banks;
+//   - the banks of those blocks that do not hold their rows get their ACTs (after a PRE
+//     if another row is open) in time: each burst's bank holds its row, tRCD over, by its
+//     slot.
 // Then at each slot the oldest queued burst may issue (its bank: tRCD over; its group:
 // the burst G before it, in the same group, was G * S >= max(B, tCCD_L) cycles earlier,
-// the one before S >= max(B, tCCD_S) cycles earlier, and there is no turnaround), no ACT
-// or PRE can issue (every queued or admitted burst finds its row open), and between
-// slots only admissions happen: ticking issues Seq[i] at slot + i S. The effects are
+// the one before S >= max(B, tCCD_S) cycles earlier, and there is no turnaround), so
+// ticking issues it there, and no RD/WR can issue between slots. Between slots ticking
+// issues an ACT for the oldest burst whose closed bank may be activated, else a PRE for
+// the oldest whose bank holds a row nobody queued wants: only the banks of the blocks
+// above can be such, and their commands are found the way ticking finds them, over those
+// few banks (each from its burst's admission on, never at a slot). The effects are
 // summed: the counts, the read latencies, the row outcomes (a bank's first burst after
-// its ACT a miss or conflict, every other a hit); the rank and bank constraints raised
-// by the last G + 1 bursts (each kind of constraint a burst leaves on a group is raised
-// most by the latest burst in that group or outside it, both among them); the queue and
-// transfer advanced as the admissions after all but the last RD/WR leave them.
+// its ACT a miss or conflict, every other a hit); the rank constraints raised by the last
+// G + 1 bursts (each kind of constraint a burst leaves on a group is raised most by the
+// latest burst in that group or outside it, both among them) and each bank's by its last
+// burst; the queue and transfer advanced as the admissions after all but the last RD/WR
+// leave them.
 inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector<BankState>& banks,
                                        MemoryStats& stats) {
   const uint64_t spacing = timing_.col_to_col_s, groups = groups_;
+  const uint64_t gmask = groups - 1;  // (bank groups are a bit field: a power of two)
   const bool has_w = !waiting_.empty();
+  walk_ends_ = false;
   if (size_ == 0) return 0;
   const bool write = at(0).write;
   // Cheapest tests first: jump() is tried before RD/WRs of a walk.
   uint64_t n = size_;  // the most Seq holds
+  uint64_t left = 0;   // the transfer's bursts not yet queued
   DramAddress next;
   if (has_w) {
     const Waiting& w = waiting_.front();
     if (w.write != write) return 0;
-    const uint64_t end = mapping_.block_end(w.next) - 1;
-    const uint64_t in_block = mapping_.count_in_channel(w.next, std::min(w.last, end), channel_);
-    // Admissions during the jump (n - 1) must stay in the block, unless nothing waits after.
-    n = w.last <= end && waiting_.size() == 1 ? size_ + in_block : std::min(in_block + 1, size_ + in_block);
+    left = mapping_.count_in_channel(w.next, w.last, channel_);
+    // Admissions during the jump (n - 1) stay in the transfer, unless nothing waits after it.
+    n = waiting_.size() == 1 ? size_ + left : std::min(left + 1, size_ + left);
     next = mapping_.decode_burst(w.next);
   }
   n = std::min(n, (last - slot) / spacing + 1);
   if (n < 2 * groups + 2) return 0;  // not worth the fixed cost
+  const uint64_t size0 = size_;
   const uint32_t g0 = at(0).group;
   const uint32_t per_group = mapping_.banks_per_group();
-  if (has_w) {
-    if (next.group != (g0 + size_) % groups) return 0;
-    const uint32_t in_group = next.bank % per_group;
-    for (uint64_t j = 0; j < groups; ++j) {  // the transfer's j-th burst: group (g0 + size_ + j) mod G
-      const BankState& b = banks[((g0 + size_ + j) % groups) * per_group + in_group];
-      if (!b.holds(next.row) || slot + (size_ + j) * spacing < b.ready_col()) return 0;
-    }
-  }
-  bool any_fresh = false;  // a bank whose ACT has had no column command yet
-  uint64_t queue_arrivals = 0;  // of the queued bursts among the first n
-  if (has_w && contiguous_ == size_) {
-    // The queue is the transfer's bursts just before its next: one kind, one arrival,
-    // groups in turn (the mapping); check the banks of each block it spans instead of
-    // each burst (their first burst in the queue is at or after the block's first).
-    const Waiting& w = waiting_.front();
-    uint64_t b = mapping_.retreat_in_channel(w.next, size_, channel_);
-    for (uint64_t pos = 0; pos < size_;) {
-      const uint64_t in_blk = mapping_.count_in_channel(b, mapping_.block_end(b) - 1, channel_);
-      const uint64_t take = std::min<uint64_t>(in_blk, size_ - pos);
-      const DramAddress a = mapping_.decode_burst(b);
-      const uint32_t in_grp = a.bank % per_group;
-      for (uint32_t gg = 0; gg < groups; ++gg) {
-        const BankState& bk = banks[gg * per_group + in_grp];
-        if (!bk.holds(a.row) || slot + pos * spacing < bk.ready_col()) return 0;
-        any_fresh |= bk.fresh();
+  if (has_w && next.group != ((g0 + size0) & gmask)) return 0;
+  // Banks as bits (crossing into blocks that need ACTs needs them, and free cycles).
+  const bool bits = banks.size() <= 64;
+  const bool may_cross = bits && spacing >= 2;
+  const auto bit = [&](uint32_t bank) { return bits ? uint64_t{1} << bank : 0; };
+  const bool contiguous = has_w && contiguous_ == size0;
+  // Seq's blocks (segments_), and the banks among them that wait for an ACT (pending_,
+  // oldest first). admitted_end: Seq positions below it are queued by the jump's end.
+  segments_.clear();
+  pending_.clear();
+  const auto admitted_end = [&] { return std::min(size0 + left, size0 + n - 1); };
+  uint64_t used = 0;  // banks of the blocks so far
+  bool any_fresh = false;  // (non-contiguous queue) a bank whose ACT has had no column command yet
+  // Adds the block run Seq[pos .. pos + count) (row `row` of bank `in_grp` of each group;
+  // block_pos: where its block's run in Seq starts). False if jump() cannot take it.
+  const auto add_segment = [&](uint64_t pos, uint64_t count, uint64_t row, uint32_t in_grp) {
+    uint64_t block_pos = pos;
+    const bool continues = !segments_.empty() && segments_.back().row == row &&
+                           segments_.back().in_group == in_grp && segments_.back().pos + segments_.back().count == pos;
+    if (continues) block_pos = segments_.back().block_pos;
+    // Each group's first burst of the block.
+    const uint64_t firsts_end = std::min(pos + count, block_pos + groups);
+    if (!continues) {
+      uint64_t mask = 0;
+      bool all_hold = true;
+      for (uint32_t g = 0; g < groups; ++g) {
+        mask |= bit(g * per_group + in_grp);
+        all_hold = all_hold && banks[g * per_group + in_grp].holds(row);
       }
-      pos += take;
-      if (pos < size_) b = mapping_.advance_in_channel(b, take, channel_);
+      if ((mask & used) != 0 || (!all_hold && !may_cross)) return false;
+      used |= mask;
     }
-    if (at(0).group != g0) return 0;  // (always: g0 is at(0)'s)
-    queue_arrivals = std::min<uint64_t>(n, size_) * w.arrival;
+    for (uint64_t p = pos; p < firsts_end && p < admitted_end(); ++p) {
+      const uint32_t g = static_cast<uint32_t>((g0 + p) & gmask), bank = g * per_group + in_grp;
+      const BankState& bk = banks[bank];
+      if (!bk.holds(row)) {
+        const uint64_t admitted = p < size0 ? slot : slot + (p - size0) * spacing + 1;
+        PendingBank& e = pending_.push();
+        e.pos = p;
+        e.admitted = admitted;
+        e.row = row;
+        e.ready_act = bk.ready_act();
+        e.ready_pre = bk.ready_pre();
+        e.bank = bank;
+        e.group = g;
+        e.open = bk.is_open();
+        e.activated = false;
+      } else if (p < n && slot + p * spacing < bk.ready_col()) {
+        n = p;
+      }
+    }
+    if (segments_.full()) return false;
+    Segment& sg = segments_.push();
+    sg.pos = pos;
+    sg.count = count;
+    sg.row = row;
+    sg.block_pos = block_pos;
+    sg.in_group = in_grp;
+    return true;
+  };
+  if (contiguous) {
+    // The queue is the transfer's bursts just before its next: one kind, one arrival,
+    // groups in turn (the mapping), block after block.
+    uint64_t b = mapping_.retreat_in_channel(waiting_.front().next, size0, channel_);
+    for (uint64_t pos = 0; pos < size0;) {
+      const uint64_t in_blk = mapping_.count_in_channel(b, mapping_.block_end(b) - 1, channel_);
+      const uint64_t take = std::min<uint64_t>(in_blk, size0 - pos);
+      const DramAddress a = mapping_.decode_burst(b);
+      if (a.group != ((g0 + pos) & gmask) || !add_segment(pos, take, a.row, a.bank % per_group)) return 0;
+      pos += take;
+      if (pos < size0) b = mapping_.advance_in_channel(b, take, channel_);
+    }
   } else {
-    // Youngest first: a new row's bursts fail soonest. The expected group steps back
-    // one (mod G) per burst, without dividing.
-    uint64_t g = (g0 + size_ - 1) % groups;
-    for (size_t i = size_; i-- > 0;) {
+    // Every queued burst must find its row open. Youngest first: a new row's bursts fail
+    // soonest. The expected group steps back one (mod G) per burst, without dividing.
+    uint64_t g = (g0 + size0 - 1) & gmask;
+    for (size_t i = size0; i-- > 0;) {
       const QueuedBurst& q = at(i);
       const BankState& b = banks[q.bank];
       if (q.write != write || q.group != g || !b.holds(q.row) || slot + i * spacing < b.ready_col()) return 0;
       any_fresh |= b.fresh();
-      if (i < n) queue_arrivals += q.arrival;
+      used |= bit(q.bank);
       g = g == 0 ? groups - 1 : g - 1;
     }
   }
-  if (has_w)
-    for (uint32_t g = 0; g < groups; ++g) any_fresh |= banks[g * per_group + next.bank % per_group].fresh();
-  for (uint64_t i = 0; i < groups && i < size_; ++i)
+  for (uint64_t i = 0; i < groups && i < size0; ++i)
     if (rank_.column_ready(write, at(i).group) > slot + i * spacing) return 0;
+  const size_t queue_segments = segments_.size();
+  if (has_w) {
+    // The transfer's blocks among the admitted bursts; one that cannot be taken is not admitted.
+    uint64_t pos = size0, b = waiting_.front().next, remaining = left;
+    DramAddress a = next;
+    while (pos < admitted_end()) {
+      if (pos > size0) a = mapping_.decode_burst(b);
+      const uint64_t count = std::min(remaining, mapping_.count_in_channel(b, mapping_.block_end(b) - 1, channel_));
+      if (a.group != ((g0 + pos) & gmask) || !add_segment(pos, count, a.row, a.bank % per_group)) {
+        n = std::min(n, pos - size0 + 1);
+        break;
+      }
+      pos += count;
+      remaining -= count;
+      if (pos < admitted_end()) b = mapping_.advance_in_channel(b, count, channel_);
+    }
+  }
+  // The ACTs and PREs ticking issues between the slots, for the pending banks.
+  events_.clear();
+  if (!pending_.empty() && n >= 2 * groups + 2) {
+    RankTiming rank = rank_;
+    uint64_t c = slot + 1;
+    size_t lo = 0;  // pending_[.. lo): activated
+    // Whether t is a slot (t >= slot); S is small, often a power of two.
+    const bool pow2 = (spacing & (spacing - 1)) == 0;
+    const auto at_slot = [&](uint64_t t) { return pow2 ? ((t - slot) & (spacing - 1)) == 0 : (t - slot) % spacing == 0; };
+    for (;;) {
+      const uint64_t t_end = slot + (n - 1) * spacing;
+      while (lo < pending_.size() && pending_[lo].activated) ++lo;
+      // The earliest cycle one of them may have its command; they are in admission
+      // order, so none after one admitted at or after that cycle can be earlier.
+      uint64_t t = UINT64_MAX;
+      for (size_t k = lo; k < pending_.size() && pending_[k].admitted < t; ++k) {
+        const PendingBank& e = pending_[k];
+        if (e.activated) continue;
+        const uint64_t ready = e.open ? e.ready_pre : std::max(e.ready_act, rank.activate_ready(e.group));
+        t = std::min(t, std::max({ready, e.admitted, c}));
+      }
+      if (t != UINT64_MAX && at_slot(t)) ++t;  // a slot: its RD/WR issues
+      if (t > t_end) break;
+      bool done = false;
+      for (size_t k = lo; k < pending_.size() && pending_[k].admitted <= t && !done; ++k) {
+        PendingBank& e = pending_[k];
+        if (e.activated || e.open || t < e.ready_act || t < rank.activate_ready(e.group)) continue;
+        e.activated = true;
+        e.act_cycle = t;
+        rank.activate(t, e.group);
+        events_.push() = {t, static_cast<uint32_t>(k), true};
+        done = true;
+      }
+      for (size_t k = lo; k < pending_.size() && pending_[k].admitted <= t && !done; ++k) {
+        PendingBank& e = pending_[k];
+        if (e.activated || !e.open || t < e.ready_pre) continue;
+        e.open = false;
+        e.ready_act = t + timing_.tRP;
+        events_.push() = {t, static_cast<uint32_t>(k), false};
+        done = true;
+      }
+      c = t + 1;
+    }
+    // Each pending bank's first burst issues at its slot only with the row open, tRCD over.
+    for (const PendingBank& e : pending_) {
+      if (e.pos >= n) continue;
+      if (!e.activated || slot + e.pos * spacing < e.act_cycle + timing_.tRCD) {
+        n = e.pos;
+        break;
+      }
+    }
+  } else if (!pending_.empty()) {
+    return 0;
+  }
+  if (n < 2 * groups + 2) return 0;
+  const uint64_t t_end = slot + (n - 1) * spacing;
+  for (const BankEvent& ev : events_) {
+    if (ev.cycle > t_end) break;
+    const PendingBank& e = pending_[ev.pending];
+    if (ev.activate) {
+      banks[e.bank].activate(e.row, ev.cycle, timing_);
+      rank_.activate(ev.cycle, e.group);
+    } else {
+      banks[e.bank].precharge(ev.cycle, timing_);
+    }
+  }
 
-  // Seq[i]: (bank, group) of the i-th burst.
-  const auto seq = [&](uint64_t i) -> std::pair<uint32_t, uint32_t> {
-    if (i < size_) return {at(i).bank, at(i).group};
-    const uint32_t g = static_cast<uint32_t>((g0 + i) % groups);
-    return {g * per_group + next.bank % per_group, g};
+  // Seq[i]: its bank.
+  const auto bank_of = [&](uint64_t i) -> uint32_t {
+    if (i < size0 && !contiguous) return at(i).bank;
+    size_t s = segments_.size();
+    while (segments_[s - 1].pos > i) --s;
+    return static_cast<uint32_t>((g0 + i) & gmask) * per_group + segments_[s - 1].in_group;
   };
   // Row outcomes: the first burst of a bank whose ACT has had no column command yet.
   uint64_t first_bursts = 0;
-  const uint64_t firsts = any_fresh ? std::min<uint64_t>(n, size_ + groups) : 0;  // every bank appears first among these
-  for (uint64_t i = 0; i < firsts; ++i) {
-    const auto [bank, group] = seq(i);
+  const auto first_use = [&](uint64_t i, uint32_t bank) {
     BankState& b = banks[bank];
-    if (!b.fresh()) continue;
+    if (!b.fresh()) return;
     count_outcome(b.column(slot + i * spacing, write, timing_), stats);
     ++first_bursts;
-  }
+  };
+  if (any_fresh)
+    for (uint64_t i = 0; i < size0 && i < n; ++i) first_use(i, at(i).bank);
+  for (const Segment& sg : segments_)
+    for (uint64_t i = sg.pos; i < std::min(sg.pos + sg.count, sg.block_pos + groups) && i < n; ++i)
+      first_use(i, bank_of(i));
   stats.row_hits += n - first_bursts;
-  // The bursts whose constraints are replayed: Seq[n - r .. n - 1].
-  const uint64_t r = std::min<uint64_t>(n, groups + 1);
-  for (uint64_t i = n - r; i < n; ++i) {
-    const auto [bank, group] = seq(i);
-    rank_.column(slot + i * spacing, write, group);
-    banks[bank].column(slot + i * spacing, write, timing_);
+  // Each bank's last burst: the last G of each block (as far as they issued), every
+  // queued burst when the queue is not one block's run; the rank's by the last G + 1.
+  if (!contiguous)
+    for (uint64_t i = 0; i < size0 && i < n; ++i) banks[at(i).bank].column(slot + i * spacing, write, timing_);
+  for (const Segment& sg : segments_) {
+    const uint64_t end = std::min(n, sg.pos + sg.count);
+    for (uint64_t i = std::max(sg.pos, end >= groups ? end - groups : 0); i < end; ++i)
+      banks[bank_of(i)].column(slot + i * spacing, write, timing_);
   }
-  const uint64_t from_queue = std::min<uint64_t>(n, size_);
+  const uint64_t r = std::min<uint64_t>(n, groups + 1);
+  for (uint64_t i = n - r; i < n; ++i) rank_.column(slot + i * spacing, write, static_cast<uint32_t>((g0 + i) & gmask));
+  const uint64_t from_queue = std::min<uint64_t>(n, size0);
+  uint64_t queue_arrivals = 0;
+  if (contiguous) {
+    queue_arrivals = from_queue * waiting_.front().arrival;
+  } else {
+    for (uint64_t i = 0; i < from_queue; ++i) queue_arrivals += at(i).arrival;
+  }
   const uint64_t arrivals = queue_arrivals + (has_w ? (n - from_queue) * waiting_.front().arrival : 0);
 
   const uint64_t latency = (write ? timing_.tCWL : timing_.tCL) + timing_.burst_cycles;
@@ -682,25 +895,21 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   head_ = (head_ + from_queue) & mask_;
   size_ -= from_queue;
   contiguous_ = std::min<uint64_t>(contiguous_, size_);
-  // Every queued burst holds its row now; the walk's count of them starts over.
-  waiting_banks_.clear_holding();
-  for (size_t i = 0; i < size_; ++i) waiting_banks_.holds_one_more(at(i).bank);
   if (has_w) {
     // The transfer's bursts Seq[size0 ..] are, in order, in groups continuing the cycle,
-    // in one row of one bank per group: admitted and issued (skipped), then admitted
-    // into the queue up to depth - 1, without decoding each.
-    const uint64_t size0 = size_ + from_queue;
+    // in one row of one bank per group within each block: admitted and issued (skipped),
+    // then admitted into the queue up to depth - 1, without decoding each.
     Waiting& w = waiting_.front();
-    const uint64_t left = mapping_.count_in_channel(w.next, w.last, channel_);
     const uint64_t skipped = n - from_queue;
     const uint64_t queued = std::min<uint64_t>(left - skipped, depth_ - 1 - size_);
-    const uint32_t in_group = next.bank % per_group;
-    uint32_t g = static_cast<uint32_t>((g0 + size0 + skipped) % groups);
     if (skipped > 0) contiguous_ = 0;  // the queue was emptied (n >= its bursts)
-    for (uint64_t j = 0; j < queued; ++j) {
-      push_back({next.row, w.arrival, g * per_group + in_group, static_cast<uint16_t>(g), write});
-      waiting_banks_.holds_one_more(g * per_group + in_group);
-      g = g + 1 == groups ? 0 : g + 1;
+    size_t s = queue_segments;
+    for (uint64_t p = size0 + skipped; p < size0 + skipped + queued; ++p) {
+      while (s + 1 < segments_.size() && segments_[s + 1].pos <= p) ++s;
+      const Segment& sg = segments_[s];
+      const uint32_t g = static_cast<uint32_t>((g0 + p) & gmask), bank = g * per_group + sg.in_group;
+      push_back({sg.row, w.arrival, bank, static_cast<uint16_t>(g), write});
+      walk_ends_ = walk_ends_ || !banks[bank].holds(sg.row);
     }
     contiguous_ += queued;
     waiting_bursts_ -= skipped + queued;
@@ -710,6 +919,11 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     } else {
       w.next = mapping_.advance_in_channel(w.next, skipped + queued, channel_);
     }
+  }
+  if (!walk_ends_) {
+    // Every queued burst holds its row now; the walk's count of them starts over.
+    waiting_banks_.clear_holding();
+    for (size_t i = 0; i < size_; ++i) waiting_banks_.holds_one_more(at(i).bank);
   }
   return n;
 }

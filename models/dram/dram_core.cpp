@@ -150,6 +150,17 @@ void DramCore::run_until_idle() {
   now_ = end;
 }
 
+bool DramCore::same_state(const DramCore& o) const {
+  if (now_ != o.now_ || outstanding_ != o.outstanding_ || last_data_end_ != o.last_data_end_ ||
+      channels_.size() != o.channels_.size())
+    return false;
+  for (size_t i = 0; i < channels_.size(); ++i) {
+    const Channel &a = channels_[i], &b = o.channels_[i];
+    if (a.banks != b.banks || !(a.refresh == b.refresh) || !a.scheduler.same_state(b.scheduler)) return false;
+  }
+  return true;
+}
+
 void DramCore::skip_to(uint64_t t) {
   if (!idle()) throw Error("internal: DramCore::skip_to on a busy core");
   for (Channel& c : channels_) stats_.refreshes += c.refresh.skip(now_, t, c.banks);

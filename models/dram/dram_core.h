@@ -62,6 +62,9 @@ class DramCore final : public MemoryCore {
   // Bursts run_until_idle issued through the streaming fast path (stream()); they are
   // counted in stats() like any other. For tests: proof that the path was taken.
   uint64_t streamed_bursts() const { return streamed_bursts_; }
+  // Whether `o` is in the same state (banks, rank constraints, queues, refresh, time);
+  // tests compare the fast paths with ticking by it.
+  bool same_state(const DramCore& o) const;
 
  private:
   struct Channel {

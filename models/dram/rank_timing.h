@@ -42,6 +42,14 @@ class RankTiming {
     act_head_ = (act_head_ + 1) % 4;
   }
 
+  // The whole state (tests compare the fast paths' with ticking's): the constraints and
+  // the last four ACTs, oldest first.
+  bool operator==(const RankTiming& o) const {
+    for (uint32_t i = 0; i < 4; ++i)
+      if (acts_[(act_head_ + i) % 4] != o.acts_[(o.act_head_ + i) % 4]) return false;
+    return next_col_ == o.next_col_ && next_act_ == o.next_act_;
+  }
+
  private:
   // The oldest of the last four ACTs, plus tFAW: a fifth ACT must wait until then.
   uint64_t faw_ready() const { return acts_[act_head_] == 0 ? 0 : acts_[act_head_] - 1 + t_.tFAW; }

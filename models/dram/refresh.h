@@ -54,6 +54,8 @@ class Refresh {
   uint64_t next_due() const { return next_; }        // when the next refresh falls due
   uint64_t blocked_until() const { return until_; }  // end of the last refresh
 
+  bool operator==(const Refresh& o) const { return next_ == o.next_ && until_ == o.until_ && due_ == o.due_; }
+
  private:
   // The first cycle at which every open bank may be precharged.
   static uint64_t precharge_ready(const std::vector<BankState>& banks) {
