@@ -75,8 +75,9 @@ SimRun simulate_trace(const Trace& trace, const AccelConfig& config, const SimOp
   std::unique_ptr<FunctionalModel> functional;
   if (options.functional != nullptr)
     functional = std::make_unique<FunctionalModel>(*options.functional, arrays, layout.tasks);
+  // A waveform needs the blocks' signals to change at their cycles: every cycle meets the kernel.
   Top top("top", arrays, config.buffers, config.memory.dram, config.clock_mhz, options.fidelity, layout.tasks,
-          progress);
+          progress, !options.vcd_path.empty());
   if (options.fault == "drop-dram-response") top.dram().drop_responses();
   if (functional) {
     top.dram().set_backing_store(&functional->build_dram_image(layout.end));

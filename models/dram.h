@@ -10,9 +10,12 @@
 // must not delay the main array's weight stream. The core runs on its own clock; its tick
 // count follows kernel time: at accelerator cycle e it has reached DRAM tick
 // floor(e * T_accel / T_dram).
-//   cycle fidelity: an SC_METHOD on every accelerator clock edge ticks the core up to
-//     the current time, one DRAM clock at a time (the scheduler issues commands each
-//     DRAM cycle); a transfer is answered at the first edge after its last data beat;
+//   cycle fidelity: the core is ticked one DRAM clock at a time (the scheduler issues
+//     commands each DRAM cycle) until the transfer's last data beat, which answers it at
+//     the first accelerator edge after. With a clock (waveforms), an SC_METHOD on every
+//     edge ticks the core up to the current time; without, the block ticks the whole
+//     transfer at its arrival and answers by one wait() (temporal decoupling: nothing
+//     else reaches the core while it serves the transfer);
 //   fast fidelity: at arrival the core runs until the transfer's last data beat
 //     (skipping DRAM cycles in which nothing can happen), and the transfer is answered
 //     at the same edge, by one wait().
@@ -85,6 +88,7 @@ class Dram : public sc_core::sc_module {
   SimFailure* failure_;
   double ratio_;  // accelerator period / DRAM period
   bool busy_ = false, in_flight_ = false;
+  bool clocked_ = false;  // the cycle fidelity with a clock: on_clock ticks the core
   struct Waiter {
     int initiator;
     uint64_t order;

@@ -185,18 +185,7 @@ void PeArray::run_tile_fast(const TileJob& job, const TileWork& work) {
     }
   }
   if (job.last_of_op) add_segment(segs, ArrayState::Compute, final_drain(work));
-  int64_t total = 0;
-  for (const Segment& s : segs) total += s.cycles;
-  // Close the waiting interval; the tile's segments stand in for the open interval.
-  open(ArrayState::Compute);
-  tile_segments_ = std::move(segs);
-  tile_start_ = clocking_.now_cycle();
-  tile_in_flight_ = true;
-  sc_core::wait(clocking_.cycles(total));
-  for (const Segment& s : tile_segments_) closed_[static_cast<int>(s.state)] += s.cycles;
-  tile_in_flight_ = false;
-  open_state_ = ArrayState::Compute;
-  open_since_ = clocking_.now_cycle();
+  run_segments(std::move(segs));
   const int64_t active = work.pe_active();
   pe_active_ += active;
   op_pe_active_[job.op] += active;
@@ -211,8 +200,12 @@ int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const P
     for (Buffer b : kBuffers) done = done && served[b] >= acc[b];
     if (done) return c;
     const ArrayState s = c < compute_cycles ? ArrayState::Compute : ArrayState::BankStall;
-    if (s != open_state_) open(s);
-    sc_core::wait(clock_->posedge_event());
+    if (clock_ == nullptr) {
+      add_segment(steps_, s, 1);
+    } else {
+      if (s != open_state_) open(s);
+      sc_core::wait(clock_->posedge_event());
+    }
     // This cycle: port arbitration on each buffer, then one wavefront step.
     for (Buffer b : kBuffers) served[b] += srams_[b]->grant(acc[b] - served[b]);
     if (wf != nullptr) {
@@ -223,8 +216,24 @@ int64_t PeArray::cycle_phase(int64_t min_cycles, int64_t compute_cycles, const P
   }
 }
 
+void PeArray::run_segments(std::vector<Segment> segs) {
+  int64_t total = 0;
+  for (const Segment& s : segs) total += s.cycles;
+  // Close the waiting interval; the tile's segments stand in for the open interval.
+  open(ArrayState::Compute);
+  tile_segments_ = std::move(segs);
+  tile_start_ = clocking_.now_cycle();
+  tile_in_flight_ = true;
+  sc_core::wait(clocking_.cycles(total));
+  for (const Segment& s : tile_segments_) closed_[static_cast<int>(s.state)] += s.cycles;
+  tile_in_flight_ = false;
+  open_state_ = ArrayState::Compute;
+  open_since_ = clocking_.now_cycle();
+}
+
 void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
   const PerBuffer<int64_t> none;
+  steps_.clear();
   const bool classic = work.timing == ArrayTiming::Classic;
   const int64_t fill = fill_drain_cycles(array_.rows, array_.cols);
   if (!primed_ && !work.classes.empty() && !classic && work.preload) {
@@ -259,6 +268,7 @@ void PeArray::run_tile_cycle(const TileJob& job, const TileWork& work) {
     }
   }
   if (job.last_of_op) cycle_phase(final_drain(work), final_drain(work), none);
+  if (clock_ == nullptr) run_segments(std::move(steps_));
   pe_active_ += active;
   op_pe_active_[job.op] += active;
 }

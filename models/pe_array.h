@@ -79,6 +79,9 @@ class PeArray : public sc_core::sc_module {
   // passed and every buffer has been granted its accesses. Cycles below `compute_cycles`
   // are compute, the rest port stalls. Advances `wf` (when given) one step per cycle.
   // Returns the cycles spent.
+  // With a clock, every cycle waits for its clock edge and opens its state; without
+  // (temporal decoupling), the cycles' states are appended to `steps` and the tile's time
+  // passes at its end (run_segments).
   int64_t cycle_phase(int64_t min_cycles, int64_t compute_cycles, const PerBuffer<int64_t>& acc,
                       Wavefront* wf = nullptr);
 
@@ -88,12 +91,16 @@ class PeArray : public sc_core::sc_module {
     int64_t cycles;
   };
   void add_segment(std::vector<Segment>& segs, ArrayState s, int64_t cycles) const;
+  // A tile whose cycles' states are known: its time passes in one wait(), and
+  // counters_now() reads the states of the cycles passed so far.
+  void run_segments(std::vector<Segment> segs);
+  std::vector<Segment> steps_;  // the cycle fidelity without a clock: the tile's states so far
 
   ArrayDesc array_;
   BuffersConfig buffer_config_;
   Fidelity fidelity_;
   Clocking clocking_;
-  sc_core::sc_clock* clock_;  // null in the fast fidelity
+  sc_core::sc_clock* clock_;  // null in the fast fidelity, and in the cycle fidelity without waveforms
   PerBuffer<Sram*> srams_;
 
   std::deque<TileJob> queue_;

@@ -9,11 +9,15 @@ namespace itera::hw {
 
 Top::Top(const sc_core::sc_module_name& name, const std::vector<ArrayDesc>& arrays, const BuffersConfig& buffers,
          const DramConfig& memory, double clock_mhz, Fidelity fidelity, const std::vector<OpTask>& tasks,
-         std::vector<OpProgress>& progress)
+         std::vector<OpProgress>& progress, bool clock_every_cycle)
     : sc_module(name), clocking_(clock_mhz) {
-  // The cycle fidelity clocks the arrays and the DRAM; the fast fidelity has no clock at
-  // all (its blocks wait exact latencies), so an sc_clock is only built for the former.
-  if (fidelity == Fidelity::Cycle) clock_ = std::make_unique<sc_core::sc_clock>("clk", clocking_.period);
+  // The cycle fidelity steps every cycle of the arrays and every DRAM clock. With
+  // clock_every_cycle (waveforms) the blocks meet the kernel at every clock edge of an
+  // sc_clock; otherwise each block steps its cycles by itself and meets the kernel where
+  // blocks interact (a tile's end, a transfer's end), as TLM-2.0's temporal decoupling
+  // does. The fast fidelity has no clock at all (its blocks wait exact latencies).
+  if (fidelity == Fidelity::Cycle && clock_every_cycle)
+    clock_ = std::make_unique<sc_core::sc_clock>("clk", clocking_.period);
   dram_ = std::make_unique<Dram>("dram", make_memory_core(memory), fidelity, clocking_, clock_.get(), &failure_);
   for (const ArrayDesc& desc : arrays) {
     ComputeUnit u;

@@ -39,7 +39,7 @@ class Top : public sc_core::sc_module {
   // serves `memory`; the clock runs at `clock_mhz`.
   Top(const sc_core::sc_module_name& name, const std::vector<ArrayDesc>& arrays, const BuffersConfig& buffers,
       const DramConfig& memory, double clock_mhz, Fidelity fidelity, const std::vector<OpTask>& tasks,
-      std::vector<OpProgress>& progress);
+      std::vector<OpProgress>& progress, bool clock_every_cycle = false);
 
   const Clocking& clocking() const { return clocking_; }
   SimFailure& failure() { return failure_; }

@@ -794,7 +794,7 @@ TEST(DramScheduler, OffersTheCyclesAtWhichAQueuedBurstMayIssue) {
   SchedulerBench b;
   CommandScheduler s = b.make();
   EventHorizon empty(5);
-  s.next_events(empty, b.banks);
+  s.next_events(empty, b.banks, 5);
   EXPECT_EQ(empty.next(), 6u);  // nothing queued, nothing offered: the next cycle
   b.banks[0].activate(1, 0, b.c);  // RD from 22, PRE from 52
   b.banks[3].precharge(10, b.c);   // ACT from 32
@@ -804,9 +804,21 @@ TEST(DramScheduler, OffersTheCyclesAtWhichAQueuedBurstMayIssue) {
   s.admit();
   for (const auto& [now, next] : std::vector<std::pair<uint64_t, uint64_t>>{{5, 22}, {22, 32}, {32, 52}, {52, 53}}) {
     EventHorizon h(now);
-    s.next_events(h, b.banks);
+    s.next_events(h, b.banks, now);
     EXPECT_EQ(h.next(), next) << now;
   }
+  // An issue() that finds nothing to issue offers the same cycles from its own pass: at 5
+  // the RD waits for tRCD (22), the ACT for tRP (32), and bank 0's PRE for the row-1
+  // burst that wants it open.
+  CommandScheduler t = b.make();
+  b.enqueue(t, 0, 1);
+  b.enqueue(t, 3, 0);
+  b.enqueue(t, 0, 5);
+  t.admit();
+  EXPECT_EQ(t.issue(5, b.banks, b.stats), Command::None);
+  EventHorizon h(5);
+  t.next_events(h, b.banks, 5);
+  EXPECT_EQ(h.next(), 22u);
 }
 
 TEST(DramEventHorizon, EarliestOfferedCycleAfterNow) {
@@ -872,6 +884,7 @@ void expect_same(const DramCore& a, const DramCore& b, const std::string& where)
 // run_until_idle and skip_to. Some batches are submitted while earlier ones are in flight.
 void compare_on_random_workload(const DramTiming& t, const char* mapping, uint64_t seed, int batches) {
   DramCore ticked(t, mapping), fast(t, mapping);
+  ticked.step_every_cycle();
   std::mt19937_64 rng(seed);
   uint64_t sequential = 0;
   for (int i = 0; i < batches; ++i) {
@@ -933,6 +946,7 @@ TEST(DramFastForward, RunUntilIdleAndSkipToEqualTicking) {
 // after each transfer.
 void compare_on_streamed_tiles(const DramTiming& t, const char* mapping, uint64_t seed, int transfers) {
   DramCore ticked(t, mapping), fast(t, mapping);
+  ticked.step_every_cycle();
   std::mt19937_64 rng(seed);
   uint64_t region[3] = {0, uint64_t(1) << 26, uint64_t(3) << 26};
   for (int i = 0; i < transfers; ++i) {
@@ -975,6 +989,33 @@ TEST(DramFastForward, StreamedTilesEqualTicking) {
       for (uint64_t seed : {11, 12, 13}) compare_on_streamed_tiles(t, mapping, seed, 60);
 }
 
+// tick() skips the steps of cycles in which no channel can change (the cycle fidelity
+// ticks every DRAM clock through it); stepping every cycle must reach the same state at
+// every cycle, with submissions arriving at any cycle, idle or busy.
+TEST(DramFastForward, TickSkippingQuietCyclesEqualsSteppingEveryCycle) {
+  for (const DramTiming& t : dram_presets()) {
+    for (const char* mapping : {kBankGroupsLowest, kColumnsLowest}) {
+      DramCore every(t, mapping), skipping(t, mapping);
+      every.step_every_cycle();
+      std::mt19937_64 rng(5);
+      for (int i = 0; i < 300; ++i) {
+        const bool write = rng() % 3 == 0;
+        const uint64_t addr = rng() % 4 == 0 ? rng() % (uint64_t(1) << 28) : (rng() % 64) * 4096;
+        const uint64_t bytes = 1 + rng() % (rng() % 2 == 0 ? 256 : 65536);
+        every.submit(addr, bytes, write);
+        skipping.submit(addr, bytes, write);
+        const uint64_t cycles = rng() % 4 == 0 ? rng() % (2 * u(t.tREFI)) : rng() % 2000;
+        for (uint64_t c = 0; c < cycles; ++c) {
+          every.tick();
+          skipping.tick();
+        }
+        expect_same(every, skipping, fmt::format("{} {} submission {}", t.name, mapping, i));
+        if (::testing::Test::HasFailure()) return;
+      }
+    }
+  }
+}
+
 // Transfers spanning several blocks (a row of one bank in each bank group), which the
 // streaming fast path issues in one jump with the ACTs and PREs of the blocks after the
 // first, each followed at once by an access to another row of a bank the transfer
@@ -986,6 +1027,8 @@ TEST(DramFastForward, TransfersAcrossBlocksEqualTicking) {
   for (const DramTiming& t : dram_presets()) {
     for (const char* mapping : {kBankGroupsLowest, kColumnsLowest}) {
       DramCore ticked(t, mapping), fast(t, mapping);
+      ticked.step_every_cycle();
+  ticked.step_every_cycle();
       std::mt19937_64 rng(7);
       // A block in the default mapping: every channel's and bank group's bursts of a row.
       const uint64_t block = u(t.row_bytes) * u(t.bank_groups) * u(t.channels);
@@ -1033,6 +1076,7 @@ TEST(DramFastForward, ShallowQueuesEqualTicking) {
   for (const DramTiming& t : dram_presets()) {
     for (int depth : {1, 2, 3}) {
       DramCore ticked(t, kBankGroupsLowest, depth), fast(t, kBankGroupsLowest, depth);
+      ticked.step_every_cycle();
       std::mt19937_64 rng(static_cast<uint64_t>(depth));
       for (int i = 0; i < 40; ++i) {
         const uint64_t addr = rng() % (uint64_t(1) << 24), bytes = 1 + rng() % 20000;

@@ -27,12 +27,12 @@ using testing::slurp;
 using testing::TempDir;
 
 // Two GEMMs, the second fed by the first: long enough in the cycle fidelity (the kernel
-// runs about 0.4 s on an idle core of the benchmark machine) for several progress lines
+// runs about 0.25 s on an idle core of the benchmark machine) for several progress lines
 // at the test's 0.02 s interval.
 const char* const kTrace =
     "itera-trace 1\n"
-    "a dense 256 1024 1024 8 8 0 0 1 - -\n"
-    "b dense 256 1024 512 8 8 0 0 1 a -\n";
+    "a dense 512 2048 2048 8 8 0 0 1 - -\n"
+    "b dense 512 2048 1024 8 8 0 0 1 a -\n";
 
 struct SimRun {
   testing::CliResult cli;

@@ -201,6 +201,7 @@ class CommandScheduler {
       }
       moved = true;
     }
+    if (moved) idle_pass_at_ = UINT64_MAX;
     return moved;
   }
   // Issues at most one command at cycle `now` to the channel's banks; a RD/WR is
@@ -216,8 +217,13 @@ class CommandScheduler {
   // checks that no refresh is due or in progress until `last`.
   uint64_t stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks, MemoryStats& stats,
                           uint64_t& resume);
-  // Offers the cycles at which a queued burst's next command may become possible.
-  void next_events(EventHorizon& h, const std::vector<BankState>& banks) const {
+  // Offers the cycles at which a queued burst's next command may become possible. When
+  // issue() found nothing to issue at h's cycle, its pass offered them already.
+  void next_events(EventHorizon& h, const std::vector<BankState>& banks, uint64_t now) const {
+    if (idle_pass_at_ == now) {
+      h.consider(idle_pass_next_);
+      return;
+    }
     for (size_t i = 0; i < size_; ++i) {
       const QueuedBurst& q = at(i);
       const BankState& b = banks[q.bank];
@@ -317,6 +323,10 @@ class CommandScheduler {
   std::vector<uint64_t> noted_seen_;     // resolve_gap: per bank, == pass_ once a candidate was taken
   WaitingBanks waiting_banks_;
   std::vector<uint32_t> candidates_;     // resolve_gap: queue positions
+  std::vector<uint32_t> precharges_;     // issue(): queued bursts whose bank has another row open
+  // issue() at cycle idle_pass_at_ issued nothing: idle_pass_next_ is what next_events
+  // would offer (the earliest readiness after that cycle). Any other call resets it.
+  uint64_t idle_pass_at_ = UINT64_MAX, idle_pass_next_ = UINT64_MAX;
   // jump(): Seq's blocks (from Seq position pos, count bursts, in one row of bank
   // in_group of each group), the banks waiting for an ACT, and their ACTs and PREs.
   struct Segment {
@@ -378,23 +388,38 @@ inline void CommandScheduler::column(uint64_t now, const QueuedBurst& q, BankSta
 
 inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& banks, MemoryStats& stats) {
   // One pass in age order: the first burst that can take a column command issues it (1);
-  // on the way, note the oldest burst whose closed bank can be activated (2) and mark the
-  // banks whose open row some queued burst wants (they must not be precharged, 3).
+  // on the way, note the oldest burst whose closed bank can be activated (2), the banks
+  // whose open row some queued burst wants (they must not be precharged, 3), the bursts
+  // that would need a PRE, and the earliest cycle after now at which any burst's next
+  // command may become possible (for next_events, if nothing issues).
   const uint64_t pass = ++pass_;
   uint64_t* const wanted = wanted_.data();
+  idle_pass_at_ = UINT64_MAX;
+  precharges_.clear();
   size_t activate = size_;
+  uint64_t next = UINT64_MAX;
+  const auto offer = [&](uint64_t t) {
+    if (t > now && t < next) next = t;
+  };
   for (size_t i = 0; i < size_; ++i) {
     const QueuedBurst& q = at(i);
     BankState& b = banks[q.bank];
     if (b.holds(q.row)) {
-      if (now >= b.ready_col() && now >= rank_.column_ready(q.write, q.group)) {
+      const uint64_t ready = std::max(b.ready_col(), rank_.column_ready(q.write, q.group));
+      if (now >= ready) {
         column(now, q, b, stats);
         erase(i);
         return Command::Column;
       }
       wanted[q.bank] = pass;
-    } else if (!b.is_open() && activate == size_ && now >= b.ready_act() && now >= rank_.activate_ready(q.group)) {
-      activate = i;
+      offer(ready);
+    } else if (!b.is_open()) {
+      const uint64_t ready = std::max(b.ready_act(), rank_.activate_ready(q.group));
+      if (activate == size_ && now >= ready) activate = i;
+      offer(ready);
+    } else {
+      precharges_.push_back(static_cast<uint32_t>(i));
+      offer(b.ready_pre());
     }
   }
   if (activate < size_) {
@@ -403,13 +428,15 @@ inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& ban
     rank_.activate(now, q.group);
     return Command::Activate;
   }
-  for (size_t i = 0; i < size_; ++i) {
+  for (const uint32_t i : precharges_) {
     const QueuedBurst& q = at(i);
     BankState& b = banks[q.bank];
-    if (!b.is_open() || b.holds(q.row) || wanted[q.bank] == pass || now < b.ready_pre()) continue;
+    if (wanted[q.bank] == pass || now < b.ready_pre()) continue;
     b.precharge(now, timing_);
     return Command::Precharge;
   }
+  idle_pass_at_ = now;
+  idle_pass_next_ = next;
   return Command::None;
 }
 
@@ -433,6 +460,7 @@ inline Command CommandScheduler::issue(uint64_t now, std::vector<BankState>& ban
 // shallow-queue workloads (tests/test_dram_core.cpp).
 inline uint64_t CommandScheduler::stream_columns(uint64_t now, uint64_t last, std::vector<BankState>& banks,
                                                  MemoryStats& stats, uint64_t& resume) {
+  idle_pass_at_ = UINT64_MAX;
   admit();
   resume = now;
   if (size_ == 0) return 0;

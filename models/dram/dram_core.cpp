@@ -44,6 +44,7 @@ std::string DramCore::describe() const {
 
 void DramCore::submit(uint64_t addr, uint64_t bytes, bool write) {
   if (bytes == 0) return;
+  quiet_until_ = 0;
   (write ? stats_.write_bytes : stats_.read_bytes) += bytes;
   const uint64_t first = mapping_.first_burst(addr), last = mapping_.last_burst(addr, bytes);
   outstanding_ += last - first + 1;
@@ -58,8 +59,10 @@ bool DramCore::step_channel(Channel& c) {
   switch (c.refresh.step(now_, c.banks)) {
     case Refresh::Gate::Started:
       ++stats_.refreshes;
+      commanded_ = true;
       return true;
     case Refresh::Gate::BecameDue:
+      commanded_ = true;
       return true;
     case Refresh::Gate::Blocked:
       return admitted;
@@ -67,6 +70,7 @@ bool DramCore::step_channel(Channel& c) {
       break;
   }
   const Command issued = c.scheduler.issue(now_, c.banks, stats_);
+  commanded_ = commanded_ || issued != Command::None;
   if (issued == Command::Column) {
     last_data_end_ = std::max(last_data_end_, c.scheduler.bus_free());
     --outstanding_;
@@ -80,15 +84,30 @@ bool DramCore::step() {
   return changed;
 }
 
+// A cycle in which no channel issued a command or changed its refresh state (at most
+// admitted bursts, which fills the request queue or empties the waiting transfers, so
+// the next admission needs a command first) is followed by cycles in which none can
+// change, up to the earliest next_event of the channels: their steps are skipped until
+// then (quiet_until_), unless a submission or a fast-forward changes the state first.
 void DramCore::tick() {
-  step();
+  if (every_cycle_) {
+    step();
+  } else if (now_ >= quiet_until_) {
+    commanded_ = false;
+    step();
+    if (!commanded_) {
+      uint64_t next = UINT64_MAX;
+      for (const Channel& c : channels_) next = std::min(next, next_event(c));
+      quiet_until_ = next;
+    }
+  }
   ++now_;
 }
 
 uint64_t DramCore::next_event(const Channel& c) const {
   EventHorizon h(now_);
   c.refresh.next_events(h, c.banks);
-  c.scheduler.next_events(h, c.banks);
+  c.scheduler.next_events(h, c.banks, now_);
   return h.next();
 }
 
@@ -120,6 +139,7 @@ bool DramCore::stream(Channel& c) {
 // only its refreshes can happen.
 void DramCore::run_until_idle() {
   if (idle()) return;
+  quiet_until_ = 0;
   const uint64_t start = now_;
   uint64_t end = start;
   std::vector<uint64_t>& reached = reached_;  // sized once: this runs per transfer
@@ -163,6 +183,7 @@ bool DramCore::same_state(const DramCore& o) const {
 
 void DramCore::skip_to(uint64_t t) {
   if (!idle()) throw Error("internal: DramCore::skip_to on a busy core");
+  quiet_until_ = 0;
   for (Channel& c : channels_) stats_.refreshes += c.refresh.skip(now_, t, c.banks);
   now_ = std::max(now_, t);
 }

@@ -62,6 +62,10 @@ class DramCore final : public MemoryCore {
   // Bursts run_until_idle issued through the streaming fast path (stream()); they are
   // counted in stats() like any other. For tests: proof that the path was taken.
   uint64_t streamed_bursts() const { return streamed_bursts_; }
+  // tick() steps every channel at every cycle, even when the last cycle showed that none
+  // can change before a later one (which it otherwise skips to). For tests: the plain
+  // reference the fast paths are compared with.
+  void step_every_cycle() { every_cycle_ = true; }
   // Whether `o` is in the same state (banks, rank constraints, queues, refresh, time);
   // tests compare the fast paths with ticking by it.
   bool same_state(const DramCore& o) const;
@@ -90,6 +94,9 @@ class DramCore final : public MemoryCore {
   AddressMapping mapping_;
   std::vector<Channel> channels_;
   uint64_t now_ = 0, last_data_end_ = 0, outstanding_ = 0, streamed_bursts_ = 0;
+  uint64_t quiet_until_ = 0;  // tick(): no channel can change before this cycle
+  bool every_cycle_ = false;
+  bool commanded_ = false;  // step_channel issued a command or changed a refresh since tick() reset it
   std::vector<uint64_t> reached_;  // run_until_idle: where each channel's own run ended
   MemoryStats stats_;
 };
