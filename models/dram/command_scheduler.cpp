@@ -22,6 +22,8 @@ CommandScheduler::CommandScheduler(const CommandTiming& timing, const AddressMap
       ring_(ring_size(depth)),
       mask_(ring_.size() - 1),
       groups_(static_cast<uint32_t>(banks / mapping.banks_per_group())),
+      per_group_(mapping.banks_per_group()),
+      groups_cycle_(mapping.groups_cycle_in_blocks()),
       jump_ok_(mapping.groups_cycle_in_blocks() && depth >= groups_ &&
                groups_ * timing.col_to_col_s >= timing.col_to_col_l),
       wanted_(banks, 0),

@@ -190,6 +190,29 @@ class CommandScheduler {
     bool moved = false;
     while (size_ < limit && !waiting_.empty()) {
       Waiting& w = waiting_.front();
+      if (groups_cycle_ && limit - size_ > 1) {
+        // The mapping cycles the bank groups within a block (one row of one bank per
+        // group): decode the block's first burst only, as many at once as fit.
+        const uint64_t end = std::min(w.last, mapping_.block_end(w.next) - 1);
+        const uint64_t n = std::min<uint64_t>(mapping_.count_in_channel(w.next, end, channel_), limit - size_);
+        const DramAddress a = mapping_.decode_burst(w.next);
+        const uint32_t in_group = a.bank - a.group * per_group_;
+        uint32_t g = a.group;
+        for (uint64_t k = 0; k < n; ++k) {
+          push_back({a.row, w.arrival, g * per_group_ + in_group, static_cast<uint16_t>(g), w.write});
+          g = g + 1 == groups_ ? 0 : g + 1;
+        }
+        contiguous_ += n;
+        waiting_bursts_ -= n;
+        moved = true;
+        if (mapping_.count_in_channel(w.next, w.last, channel_) == n) {
+          waiting_.pop_front();
+          contiguous_ = 0;  // the queued bursts do not precede the next transfer's
+        } else {
+          w.next = mapping_.advance_in_channel(w.next, n, channel_);
+        }
+        continue;
+      }
       const DramAddress a = mapping_.decode_burst(w.next);
       push_back({a.row, w.arrival, a.bank, static_cast<uint16_t>(a.group), w.write});
       ++contiguous_;
@@ -311,6 +334,8 @@ class CommandScheduler {
   uint64_t contiguous_ = 0;
   uint64_t bus_free_ = 0;
   uint32_t groups_;      // bank groups
+  uint32_t per_group_;   // banks per bank group
+  bool groups_cycle_;    // AddressMapping::groups_cycle_in_blocks
   bool jump_ok_;         // the mapping and timing allow jump()
   uint64_t pass_ = 0;             // scheduling passes so far
   std::vector<uint64_t> wanted_;  // per bank: == pass_ when a queued burst wants its open row
@@ -867,13 +892,6 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
     }
   }
 
-  // Seq[i]: its bank.
-  const auto bank_of = [&](uint64_t i) -> uint32_t {
-    if (i < size0 && !contiguous) return at(i).bank;
-    size_t s = segments_.size();
-    while (segments_[s - 1].pos > i) --s;
-    return static_cast<uint32_t>((g0 + i) & gmask) * per_group + segments_[s - 1].in_group;
-  };
   // Row outcomes: the first burst of a bank whose ACT has had no column command yet.
   uint64_t first_bursts = 0;
   const auto first_use = [&](uint64_t i, uint32_t bank) {
@@ -884,9 +902,13 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   };
   if (any_fresh)
     for (uint64_t i = 0; i < size0 && i < n; ++i) first_use(i, at(i).bank);
+  // Seq[i] of segment sg: its bank.
+  const auto bank_in = [&](const Segment& sg, uint64_t i) {
+    return static_cast<uint32_t>((g0 + i) & gmask) * per_group + sg.in_group;
+  };
   for (const Segment& sg : segments_)
     for (uint64_t i = sg.pos; i < std::min(sg.pos + sg.count, sg.block_pos + groups) && i < n; ++i)
-      first_use(i, bank_of(i));
+      first_use(i, bank_in(sg, i));
   stats.row_hits += n - first_bursts;
   // Each bank's last burst: the last G of each block (as far as they issued), every
   // queued burst when the queue is not one block's run; the rank's by the last G + 1.
@@ -895,7 +917,7 @@ inline uint64_t CommandScheduler::jump(uint64_t slot, uint64_t last, std::vector
   for (const Segment& sg : segments_) {
     const uint64_t end = std::min(n, sg.pos + sg.count);
     for (uint64_t i = std::max(sg.pos, end >= groups ? end - groups : 0); i < end; ++i)
-      banks[bank_of(i)].column(slot + i * spacing, write, timing_);
+      banks[bank_in(sg, i)].column(slot + i * spacing, write, timing_);
   }
   const uint64_t r = std::min<uint64_t>(n, groups + 1);
   for (uint64_t i = n - r; i < n; ++i) rank_.column(slot + i * spacing, write, static_cast<uint32_t>((g0 + i) & gmask));
