@@ -34,11 +34,11 @@ using testing::shell_quote;
 using testing::slurp;
 using testing::TempDir;
 
-// One GEMM that takes a while in the cycle fidelity (0.4 to 0.8 s per point on the
-// benchmark machine), so that a sweep is stopped mid-point.
+// One GEMM that takes a while in the cycle fidelity (0.45 to 0.7 s of CPU per point on
+// the benchmark machine), so that a sweep is stopped mid-point.
 const char* const kSlowTrace =
     "itera-trace 1\n"
-    "fc dense 256 512 1024 8 8 0 0 1 - -\n";
+    "fc dense 1024 2048 4096 8 8 0 0 1 - -\n";
 const char* const kSlowGrid =
     "trace: t.trace\n"
     "fidelity: cycle\n"
