@@ -104,7 +104,12 @@ std::vector<AppliedLayer> apply_decomposition(LlamaModel& model, const ResolvedD
     a.storage_bits = r.layer.storage_bits();
     a.params = static_cast<int64_t>(l.w.rows()) * l.w.cols();
     if (g) a.output_error = output_rel_error(l.w, w_hat, g->gram);
-    model.set_linear(l.name, w_hat);
+    // A quantized-only layer keeps its integer codes: forward() multiplies them directly
+    // (the same results as w_hat, which is their dequantization).
+    if (r.layer.dense && !r.layer.low_rank && !r.layer.dense->spec.is_float16())
+      model.set_linear_quantized(l.name, *r.layer.dense);
+    else
+      model.set_linear(l.name, w_hat);
     out.push_back(a);
     if (saved) saved->push_back({r.layer, l.repeat});
   }

@@ -1,6 +1,7 @@
 // Forward-pass speed of the shared llama2.c models: greedy generation, one token at
-// a time with the KV cache, single-threaded and one sequence per core; and the time of
-// an `itera eval` over 16,384 tokens.
+// a time with the KV cache, single-threaded and one sequence per core, also with 4-bit
+// RTN weights multiplied from their integer codes; and the time of an `itera eval` over
+// 16,384 tokens.
 //   build/release/tests/bench/itera_bench --benchmark_filter=Forward
 // Reads ../shared/data (or $ITERA_DATA_DIR); skips with a message when it is absent.
 #include <benchmark/benchmark.h>
@@ -43,6 +44,31 @@ void generate(benchmark::State& state, const std::string& rel) {
     tokens += steps;
     benchmark::DoNotOptimize(token);
   }
+  state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+}
+
+// The same with every linear layer quantized by 4-bit RTN (per channel), kept as integer
+// codes as `itera eval` and `itera generate --method rtn` keep them.
+void generate_rtn4(benchmark::State& state, const std::string& rel) {
+  const std::string path = data_file(rel);
+  if (path.empty()) {
+    state.SkipWithError(("shared data file " + rel + " not found; set ITERA_DATA_DIR").c_str());
+    return;
+  }
+  itera::LlamaModel model(itera::load_llama2c(path));
+  itera::MethodOptions o;
+  o.weight.bits = 4;
+  for (const auto& l : itera::llama_linear_layers(model.weights()))
+    model.set_linear_quantized(l.name, *itera::make_method("rtn")->compress(l.w, o).dense);
+  const int steps = std::min(256, model.config().seq_len);
+  int64_t tokens = 0;
+  for (auto _ : state) {
+    int token = 1;
+    for (int pos = 0; pos < steps; ++pos) token = itera::argmax(model.forward(token, pos));
+    tokens += steps;
+    benchmark::DoNotOptimize(token);
+  }
+  state.counters["code_layers"] = model.quantized_linear_count();
   state.counters["tokens/s"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
 }
 
@@ -91,8 +117,8 @@ void BM_EvalStories260K16k(benchmark::State& state) {
   itera::LlamaModel quant = base;
   itera::MethodOptions o;
   o.weight.bits = 4;
-  for (const auto& l : itera::llama_linear_layers(base.weights()))
-    quant.set_linear(l.name, itera::make_method("rtn")->compress(l.w, o).reconstruct());
+  for (const auto& l : itera::llama_linear_layers(base.weights()))  // integer codes, as `itera eval` keeps them
+    quant.set_linear_quantized(l.name, *itera::make_method("rtn")->compress(l.w, o).dense);
   itera::EvalOptions opt;
   opt.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (auto _ : state) {
@@ -104,6 +130,8 @@ void BM_EvalStories260K16k(benchmark::State& state) {
 
 void BM_ForwardStories260K(benchmark::State& s) { generate(s, "models/stories260K.bin"); }
 void BM_ForwardBabyLlama(benchmark::State& s) { generate(s, "models/babyllama-c128.bin"); }
+void BM_ForwardStories260KRtn4(benchmark::State& s) { generate_rtn4(s, "models/stories260K.bin"); }
+void BM_ForwardBabyLlamaRtn4(benchmark::State& s) { generate_rtn4(s, "models/babyllama-c128.bin"); }
 void BM_ForwardStories260KAllCores(benchmark::State& s) { generate_all_cores(s, "models/stories260K.bin"); }
 void BM_ForwardBabyLlamaAllCores(benchmark::State& s) { generate_all_cores(s, "models/babyllama-c128.bin"); }
 
@@ -111,6 +139,8 @@ void BM_ForwardBabyLlamaAllCores(benchmark::State& s) { generate_all_cores(s, "m
 
 BENCHMARK(BM_ForwardStories260K)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ForwardBabyLlama)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ForwardStories260KRtn4)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ForwardBabyLlamaRtn4)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ForwardStories260KAllCores)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ForwardBabyLlamaAllCores)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EvalStories260K16k)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(2);
