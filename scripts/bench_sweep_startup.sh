@@ -51,12 +51,19 @@ except subprocess.TimeoutExpired:
 stop = time.perf_counter() - t1
 time.sleep(0.5)
 def left():
+    # A worker is a fork of the sweep: its standard error is its point's DIR/points/NNNN.err
+    # (an older build's exec'd worker also named DIR/points/ in its command line).
     found = 0
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
-            found += f"{tmp}/out/points/".encode() in open(f"/proc/{pid}/cmdline", "rb").read()
+            cmdline = open(f"/proc/{pid}/cmdline", "rb").read()
         except OSError:
-            pass
+            continue
+        try:
+            err = os.readlink(f"/proc/{pid}/fd/2")
+        except OSError:
+            err = ""
+        found += f"{tmp}/out/points/".encode() in cmdline or err.startswith(f"{tmp}/out/points/")
     return found
 survivors = left()
 try:

@@ -1,12 +1,5 @@
-#include <cstdlib>
-
 #include "command.h"
 
-// libsystemc expects the program to define sc_main; itera has its own main() and
-// starts the kernel itself (models/accelerator.cpp), so this entry is never used.
-extern "C" int sc_main(int, char**) { return 0; }
-
-int main(int argc, char** argv) {
-  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 1);  // keep reports free of the kernel banner
-  return itera::cli::run_itera(argc, argv);
-}
+// `itera`: every command that simulates nothing runs here, without SystemC; simulate,
+// sweep and dse exec itera-simulator (simulator_main.cpp) beside this binary.
+int main(int argc, char** argv) { return itera::cli::run_itera(argc, argv); }

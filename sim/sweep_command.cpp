@@ -1,7 +1,9 @@
 // `itera sweep`: simulates one trace over a grid of accelerator configs. SystemC
-// allows one simulation per process, so every design point runs in a worker process
-// (this binary, `itera simulate`), up to --jobs at a time. Points are resumable: a
-// point whose JSON report exists and whose config file is unchanged is not run again.
+// allows one simulation per process, so every design point runs in a worker process (a
+// fork of the sweep that runs `itera simulate`, without exec), up to --jobs at a time.
+// Points are resumable: a point whose JSON report exists and whose config file is
+// unchanged is not run again.
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -16,7 +18,9 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -28,7 +32,8 @@
 #include "file_io.h"
 #include "error.h"
 #include "workload_file.h"
-#include "clocking.h"
+#include "command.h"
+#include "fidelity.h"
 #include "rng.h"
 #include "stable_hash.h"
 #include "options_util.h"
@@ -36,10 +41,9 @@
 #include "sweep_spec.h"
 #include "trace.h"
 
-extern char** environ;
-
 namespace itera::cli {
 
+int run_simulate(const std::vector<std::string>& args);
 
 namespace {
 
@@ -68,14 +72,14 @@ const char* const kUsage =
     "is an error; numbers may not start with a zero (016). At most 1000000 points.\n"
     "\n"
     "Point i's config is written to DIR/points/NNNN.yaml when its worker starts, and the\n"
-    "point is simulated by a worker process ('itera simulate ... --json DIR/points/NNNN.json'),\n"
-    "up to --jobs at a time; a worker's stderr goes to DIR/points/NNNN.err. A line is\n"
-    "printed as each point finishes. Rerunning a sweep reuses every point whose JSON\n"
-    "exists and whose config file (which records the trace's hash and the fidelity) is\n"
-    "unchanged, so an interrupted sweep resumes and a changed grid reruns only the points\n"
-    "that changed. A point that fails (e.g. a buffer too small for the trace) or whose\n"
-    "worker dies is recorded as an error and the sweep goes on; failed points have no\n"
-    "report, so a rerun tries them again.\n"
+    "point is simulated by a worker process (a fork of the sweep that runs 'itera simulate\n"
+    "... --json DIR/points/NNNN.json'), up to --jobs at a time; a worker's stderr goes to\n"
+    "DIR/points/NNNN.err. A line is printed as each point finishes. Rerunning a sweep\n"
+    "reuses every point whose JSON exists and whose config file (which records the trace's\n"
+    "hash and the fidelity) is unchanged, so an interrupted sweep resumes and a changed\n"
+    "grid reruns only the points that changed. A point that fails (e.g. a buffer too small\n"
+    "for the trace) or whose worker dies is recorded as an error and the sweep goes on;\n"
+    "failed points have no report, so a rerun tries them again.\n"
     "\n"
     "SIGTERM, SIGINT (Ctrl-C) or SIGHUP stop the sweep: the signal goes to the running\n"
     "workers, their unfinished files are removed, every finished point is kept, and the\n"
@@ -215,20 +219,60 @@ class SignalGate {
   sigset_t set_{}, original_{};
 };
 
-// Starts `itera simulate` for one point: this very binary (/proc/self/exe, even if the
-// file was replaced since), with `args`, standard input and output on /dev/null and
-// standard error to `err_path`. Returns its pid, or -1 with `error` set.
+// What exec would have done with the file descriptors above 2 that the sweep opened
+// close-on-exec (results.csv's staged file): they are released. Each is pointed at
+// /dev/null rather than closed, so that its number is not reused by a file the worker
+// opens, and a stdio stream of the sweep's that is flushed in the worker writes nowhere.
+// The others (the lock on DIR/points) stay open, as across exec.
+void release_close_on_exec_fds(int null_fd) {
+  std::vector<int> fds;
+  if (DIR* dir = ::opendir("/proc/self/fd")) {
+    while (const dirent* entry = ::readdir(dir)) {
+      const int fd = std::atoi(entry->d_name);
+      if (fd > 2 && fd != ::dirfd(dir)) fds.push_back(fd);
+    }
+    ::closedir(dir);
+  } else {
+    const long max = std::min(::sysconf(_SC_OPEN_MAX), 65536L);
+    for (int fd = 3; fd < max; ++fd) fds.push_back(fd);
+  }
+  for (const int fd : fds) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (fd != null_fd && flags >= 0 && (flags & FD_CLOEXEC) != 0) ::dup3(null_fd, fd, O_CLOEXEC);
+  }
+}
+
+// The worker's body: `itera simulate ARGS` as a process of its own would run it, and its
+// exit status. It never returns into the sweep's stack; no destructor or exit handler
+// of the sweep runs in it.
+[[noreturn]] void run_worker(const std::vector<std::string>& args) {
+  int status = 0;
+  try {
+    status = run_command("simulate", run_simulate, args);
+  } catch (...) {
+    std::terminate();  // what an exception that escapes main() does: abort, with its type on stderr
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  ::_exit(status);
+}
+
+// Starts the worker of one point: a fork of this process (already initialised: no
+// process start-up, no SystemC static initialisation) that runs `itera simulate` with
+// `args` (without the program and command names), standard input and output on
+// /dev/null and standard error to `err_path`. Returns its pid, or -1 with `error` set.
+// The sweep is single-threaded, so the child may do anything a new process may.
 //
 // The worker gets SIGTERM when the sweep dies, however it dies (SIGKILL included), so
 // that no worker outlives its sweep; it starts with signal mask `mask`.
 pid_t start_worker(const std::vector<std::string>& args, const std::string& err_path, const sigset_t& mask,
                    std::string& error) {
-  // Everything the child needs is made here: between fork and exec it makes system calls only.
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
   const char* err = err_path.c_str();
   const pid_t parent = ::getpid();
+  std::cout.flush();  // nothing of the sweep's own output is left in a buffer the child copies
+  std::fflush(stdout);
   const pid_t pid = ::fork();
   if (pid < 0) {
     error = fmt::format("could not start a worker: {}", std::strerror(errno));
@@ -245,12 +289,11 @@ pid_t start_worker(const std::vector<std::string>& args, const std::string& err_
   const int null_fd = null0 < 0 ? -1 : ::fcntl(null0, F_DUPFD_CLOEXEC, 3);
   if (err_fd < 0 || null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(null_fd, 1) < 0 || ::dup2(err_fd, 2) < 0)
     ::_exit(127);
+  for (const int fd : {err0, null0, err_fd}) ::close(fd);
+  release_close_on_exec_fds(null_fd);
+  ::close(null_fd);
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
-  ::execve("/proc/self/exe", argv.data(), environ);
-  static const char kMessage[] = "could not start the worker: exec of /proc/self/exe failed\n";
-  if (::write(2, kMessage, sizeof kMessage - 1) < 0) {
-  }
-  ::_exit(127);
+  run_worker(args);
 }
 
 // The result of a finished worker from its wait status, report and stderr.
@@ -498,8 +541,7 @@ class SweepRun {
         found_(found),
         configs_(plan.spec),
         csv_((fs::path(plan.out_dir) / "results.csv").string(), sweep::results_csv_header(plan.spec)),
-        base_args_{"itera",       "simulate",      "--trace=" + plan.trace_path,
-                   "--no-timing", "--no-progress", "--fidelity=" + plan.fidelity},
+        base_args_{"--trace=" + plan.trace_path, "--no-timing", "--no-progress", "--fidelity=" + plan.fidelity},
         last_line_(std::chrono::steady_clock::now()) {}
 
   // Runs every point. Returns 0, or the stop signal that ended the run early (the

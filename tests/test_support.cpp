@@ -2,7 +2,9 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -42,6 +44,23 @@ CliResult run_cli(const std::string& args) {
   r.out = slurp(out);
   r.err = slurp(err);
   return r;
+}
+
+std::vector<pid_t> processes_with(const std::string& needle) {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(name));
+    if (pid == ::getpid()) continue;
+    std::string cmdline = slurp(entry.path().string() + "/cmdline");  // empty for zombies
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    std::error_code link_error;  // another user's process, or gone meanwhile: no link
+    const std::string err = std::filesystem::read_symlink(entry.path() / "fd" / "2", link_error).string();
+    if (contains(cmdline, needle) || contains(err, needle)) found.push_back(pid);
+  }
+  return found;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -92,5 +111,5 @@ std::string error_of(const std::function<void()>& f) {
 }  // namespace itera::testing
 
 // libsystemc expects the program to define sc_main; the tests never start the kernel
-// in-process (simulations run the itera binary), so it is never called.
+// in-process (simulations run the itera binaries), so it is never called.
 extern "C" int sc_main(int, char**) { return 0; }

@@ -4,6 +4,8 @@
 // reads and writes, and checks on error messages. They use only the standard
 // library (not the project's own file or error helpers), so a test does not lean on
 // the code it tests.
+#include <sys/types.h>
+
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -39,6 +41,12 @@ struct CliResult {
 // Runs the built `itera` binary with the given argument string (shell-quoted by the
 // caller, e.g. with shell_quote).
 CliResult run_cli(const std::string& args);
+
+// Processes other than this one whose command line, or whose standard error's file,
+// contains `needle`: e.g. the workers of a sweep on DIR, found by "DIR/points/" (a
+// worker is a fork of the sweep, so its command line is the sweep's; its standard
+// error is DIR/points/NNNN.err).
+std::vector<pid_t> processes_with(const std::string& needle);
 
 // `s` as one shell word: in single quotes, an inner ' written as '\''.
 std::string shell_quote(const std::string& s);

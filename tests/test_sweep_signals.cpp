@@ -1,7 +1,7 @@
 // `itera sweep` started as a child process and stopped by signals mid-run, and on a
 // grid too large to prepare up front. What is checked is what is left behind: which
-// processes still run (found in /proc by the sweep's unique output directory in their
-// command lines), which files exist, and that a resume gives results byte-identical
+// processes still run (found in /proc by the sweep's unique output directory: the
+// workers' standard error is a file in it), which files exist, and that a resume gives results byte-identical
 // to a sweep that was never interrupted.
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -29,6 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::contains;
+using testing::processes_with;
 using testing::run_cli;
 using testing::shell_quote;
 using testing::slurp;
@@ -54,22 +55,6 @@ bool eventually(const std::function<bool()>& condition, double seconds) {
     if (std::chrono::steady_clock::now() >= end) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-}
-
-// Processes other than this one whose command line contains `needle`.
-std::vector<pid_t> processes_with(const std::string& needle) {
-  std::vector<pid_t> found;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
-    const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (pid == ::getpid()) continue;
-    std::string cmdline = slurp(entry.path().string() + "/cmdline");  // empty for zombies
-    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
-    if (contains(cmdline, needle)) found.push_back(pid);
-  }
-  return found;
 }
 
 // `itera ARGS` as a child of this process, with standard output and error going to
