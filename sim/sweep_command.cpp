@@ -223,8 +223,9 @@ class SignalGate {
 // close-on-exec (results.csv's staged file): they are released. Each is pointed at
 // /dev/null rather than closed, so that its number is not reused by a file the worker
 // opens, and a stdio stream of the sweep's that is flushed in the worker writes nowhere.
-// The others (the lock on DIR/points) stay open, as across exec.
-void release_close_on_exec_fds(int null_fd) {
+// The others (the lock on DIR/points) stay open, as across exec; so do `null_fd` and
+// `keep`, the worker's own.
+void release_close_on_exec_fds(int null_fd, int keep) {
   std::vector<int> fds;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
     while (const dirent* entry = ::readdir(dir)) {
@@ -238,7 +239,7 @@ void release_close_on_exec_fds(int null_fd) {
   }
   for (const int fd : fds) {
     const int flags = ::fcntl(fd, F_GETFD);
-    if (fd != null_fd && flags >= 0 && (flags & FD_CLOEXEC) != 0) ::dup3(null_fd, fd, O_CLOEXEC);
+    if (fd != null_fd && fd != keep && flags >= 0 && (flags & FD_CLOEXEC) != 0) ::dup3(null_fd, fd, O_CLOEXEC);
   }
 }
 
@@ -287,10 +288,14 @@ pid_t start_worker(const std::vector<std::string>& args, const std::string& err_
   const int null0 = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   const int err_fd = err0 < 0 ? -1 : ::fcntl(err0, F_DUPFD_CLOEXEC, 3);
   const int null_fd = null0 < 0 ? -1 : ::fcntl(null0, F_DUPFD_CLOEXEC, 3);
-  if (err_fd < 0 || null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(null_fd, 1) < 0 || ::dup2(err_fd, 2) < 0)
-    ::_exit(127);
-  for (const int fd : {err0, null0, err_fd}) ::close(fd);
-  release_close_on_exec_fds(null_fd);
+  if (err_fd < 0 || null_fd < 0) ::_exit(127);
+  ::close(err0);
+  ::close(null0);
+  // Before the standard streams move: once standard error is the point's file, the
+  // worker holds no file of the sweep's but the lock.
+  release_close_on_exec_fds(null_fd, err_fd);
+  if (::dup2(null_fd, 0) < 0 || ::dup2(null_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+  ::close(err_fd);
   ::close(null_fd);
   ::sigprocmask(SIG_SETMASK, &mask, nullptr);
   run_worker(args);

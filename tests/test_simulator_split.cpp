@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -198,10 +199,11 @@ TEST(SimulatorSplit, ASweepPointIsByteIdenticalToSimulateRunAlone) {
   }
 }
 
-// One GEMM that simulates for a while in the cycle fidelity (as in test_sweep_signals).
+// One GEMM that simulates for seconds in the cycle fidelity (its workers are killed long
+// before they finish).
 const char* const kSlowTrace =
     "itera-trace 1\n"
-    "fc dense 256 512 1024 8 8 0 0 1 - -\n";
+    "fc dense 1024 2048 4096 8 8 0 0 1 - -\n";
 
 bool eventually(const std::function<bool()>& condition, double seconds) {
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
@@ -212,62 +214,77 @@ bool eventually(const std::function<bool()>& condition, double seconds) {
   }
 }
 
-// A worker killed from outside is a failed point that says so; the sweep goes on. While
-// it runs, the worker holds the files a worker started by exec held (standard streams,
-// the lock on DIR/points), not the sweep's staged results.csv.
-TEST(SimulatorSplit, AKilledWorkerIsRecordedAndHoldsNoneOfTheSweepsFiles) {
+// Workers killed from outside are failed points that say so, and the sweep goes on to
+// the next point. While it runs, a worker holds the files a worker started by exec held
+// (standard streams, the lock on DIR/points), not the sweep's staged results.csv.
+TEST(SimulatorSplit, KilledWorkersAreRecordedAndHoldNoneOfTheSweepsFiles) {
   TempDir dir;
   write_file(dir.file("t.trace"), kSlowTrace);
   write_file(dir.file("sweep.yaml"), "trace: t.trace\nfidelity: cycle\ngrid:\n  array.rows: [16, 32]\n");
   const std::string points = dir.file("out/points");
-  const std::string command = shell_quote(ITERA_CLI_PATH) + " sweep --sweep " + shell_quote(dir.file("sweep.yaml")) +
-                              " --out " + shell_quote(dir.file("out")) + " --jobs 1 >" +
-                              shell_quote(dir.file("stdout")) + " 2>" + shell_quote(dir.file("stderr")) + " </dev/null";
-  const std::string exec_command = "exec " + command;  // the sweep is the child itself
-  const pid_t sweep = ::fork();
+  const std::string command = "exec " + shell_quote(ITERA_CLI_PATH) + " sweep --sweep " +
+                              shell_quote(dir.file("sweep.yaml")) + " --out " + shell_quote(dir.file("out")) +
+                              " --jobs 1 >" + shell_quote(dir.file("stdout")) + " 2>" +
+                              shell_quote(dir.file("stderr")) + " </dev/null";
+  const pid_t sweep = ::fork();  // the sweep itself (the shell execs it)
   ASSERT_GE(sweep, 0);
   if (sweep == 0) {
-    ::execl("/bin/sh", "sh", "-c", exec_command.c_str(), static_cast<char*>(nullptr));
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  std::vector<pid_t> workers;
-  const bool running = eventually(
-      [&] {
-        workers = processes_with(points + "/0000.err");
-        return !workers.empty();
-      },
-      120);
-  if (running) {
-    ASSERT_EQ(workers.size(), 1u);
-    const std::string fd_dir = "/proc/" + std::to_string(workers[0]) + "/fd";
-    EXPECT_EQ(fs::read_symlink(fd_dir + "/0"), "/dev/null");
-    EXPECT_EQ(fs::read_symlink(fd_dir + "/1"), "/dev/null");
-    bool holds_lock = false;
-    std::error_code ec;
-    for (const auto& fd : fs::directory_iterator(fd_dir, ec)) {
-      std::error_code link_error;
-      const std::string target = fs::read_symlink(fd.path(), link_error).string();
-      EXPECT_FALSE(contains(target, "results.csv")) << fd.path() << " -> " << target;
-      holds_lock = holds_lock || target == points;
+  // Point NNNN's worker, found by its stderr file, inspected (`inspect`) and killed.
+  const auto kill_worker = [&](const std::string& point, bool inspect) {
+    std::vector<pid_t> workers;
+    const bool seen = eventually(
+        [&] {
+          workers = processes_with(points + "/" + point + ".err");
+          return !workers.empty();
+        },
+        120);
+    if (!seen) return false;
+    EXPECT_EQ(workers.size(), 1u);
+    if (inspect) {
+      const std::string fd_dir = "/proc/" + std::to_string(workers[0]) + "/fd";
+      EXPECT_EQ(fs::read_symlink(fd_dir + "/0"), "/dev/null");
+      EXPECT_EQ(fs::read_symlink(fd_dir + "/1"), "/dev/null");
+      bool holds_lock = false;
+      std::error_code ec;
+      for (const auto& fd : fs::directory_iterator(fd_dir, ec)) {
+        std::error_code link_error;
+        const std::string target = fs::read_symlink(fd.path(), link_error).string();
+        EXPECT_FALSE(contains(target, "results.csv")) << fd.path() << " -> " << target;
+        holds_lock = holds_lock || target == points;
+      }
+      EXPECT_TRUE(holds_lock) << "the worker holds the lock on " << points << " as an exec'd worker did";
     }
-    EXPECT_TRUE(holds_lock) << "the worker holds the lock on " << points << " as an exec'd worker did";
-    EXPECT_EQ(::kill(workers[0], SIGKILL), 0);
-  }
+    return ::kill(workers[0], SIGKILL) == 0;
+  };
+  const bool killed_first = kill_worker("0000", true);
+  const bool killed_second = killed_first && kill_worker("0001", false);
   int status = 0;
-  const bool ended = eventually([&] { return ::waitpid(sweep, &status, WNOHANG) == sweep; }, 300);
+  const bool ended = eventually([&] { return ::waitpid(sweep, &status, WNOHANG) == sweep; }, 120);
   if (!ended) {
     ::kill(sweep, SIGKILL);
     ::waitpid(sweep, &status, 0);
   }
-  ASSERT_TRUE(running) << "no worker of point 0 was seen; stderr:\n" << slurp(dir.file("stderr"));
+  ASSERT_TRUE(killed_first && killed_second) << "a worker was not seen; stdout:\n"
+                                             << slurp(dir.file("stdout")) << "\nstderr:\n"
+                                             << slurp(dir.file("stderr"));
   ASSERT_TRUE(ended) << "the sweep did not end";
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(dir.file("stderr"));
-  const std::string out = slurp(dir.file("stdout"));
-  EXPECT_TRUE(contains(out, "point 0000 array.rows=16: error: the worker was killed by signal 9")) << out;
-  EXPECT_TRUE(contains(out, "2 simulated, 0 reused, 1 failed")) << out;
+  const std::string out = slurp(dir.file("stdout")), err = slurp(dir.file("stderr"));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1) << err;
+  EXPECT_TRUE(contains(err, "all 2 points failed; point 0 (array.rows=16): the worker was killed by signal 9")) << err;
+  for (const std::string line : {"point 0000 array.rows=16: error: the worker was killed by signal 9",
+                                 "point 0001 array.rows=32: error: the worker was killed by signal 9",
+                                 "2 simulated, 0 reused, 2 failed"})
+    EXPECT_TRUE(contains(out, line)) << line << "\n" << out;
   const std::string csv = slurp(dir.file("out/results.csv"));
-  EXPECT_TRUE(contains(csv, "the worker was killed by signal 9")) << csv;
-  EXPECT_TRUE(fs::exists(points + "/0001.json"));
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3) << csv;  // the header and two rows
+  size_t reasons = 0;
+  for (size_t at = csv.find("the worker was killed by signal 9"); at != std::string::npos;
+       at = csv.find("the worker was killed by signal 9", at + 1))
+    ++reasons;
+  EXPECT_EQ(reasons, 2u) << csv;
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // `itera sweep`: the sweep file parser and point configs in process, and the command
-// end to end (its workers are `itera simulate` processes), checked against separate
-// `itera simulate` runs, the cartesian order written out here, and file bytes.
+// end to end (its workers are forks of it running `itera simulate`), checked against
+// separate `itera simulate` runs, the cartesian order written out here, and file bytes.
 #include <gtest/gtest.h>
 
 #include <algorithm>
