@@ -58,11 +58,12 @@ TEST(Linalg, DavidsonSvdOnAFlatSpectrumReachesTheExactError) {
 }
 
 // One pass over R for Y = R X - A C and Z = R^T Y, against Eigen; sizes not multiples
-// of the 16-wide lanes or the row blocks, and 1..6 vectors (chunks of 4 and the rest).
+// of the 16-wide lanes or the row blocks, and 1..4 vectors (chunks of 4 and the rest),
+// 5..16 (one packed pass, 8 or 16 lanes) and more (several packed passes).
 TEST(Linalg, MultiplyBothMatchesEigen) {
   const Matrix r = synthetic_weight(37, 53, 3);
   const ColMatrix a = ColMatrix(synthetic_weight(37, 3, 4));
-  for (int q = 1; q <= 6; ++q) {
+  for (int q : {1, 2, 3, 4, 5, 6, 8, 9, 15, 16, 17, 25, 40}) {
     const ColMatrix x = ColMatrix(synthetic_weight(53, q, 10 + q));
     const ColMatrix c = ColMatrix(synthetic_weight(3, q, 20 + q));
     ColMatrix y, z;

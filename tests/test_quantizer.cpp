@@ -123,6 +123,29 @@ TEST(Quantizer, AsymmetricHandlesAllPositiveAndConstantRows) {
   EXPECT_EQ(deq(2, 3), 0.0f);
 }
 
+// Values exactly half-way between two grid points round away from zero (std::round),
+// not to the even code; far-out values clamp to the range.
+TEST(Quantizer, TiesRoundAwayFromZero) {
+  Matrix w(2, 9);
+  // Symmetric 4 bits: amax 7 gives scale 1 (exact in F16), so w / scale is w itself.
+  w << 7.0f, 2.5f, -2.5f, 0.5f, -0.5f, 3.5f, 6.5f, -6.5f, 1.5f,  //
+      // Asymmetric 4 bits: range [-3, 12] gives scale 1 and zero point 3.
+      -3.0f, 12.0f, 0.5f, -0.5f, 2.5f, -2.5f, 8.5f, 11.5f, -1.5f;
+  QuantSpec sym;
+  sym.bits = 4;
+  const QuantizedMatrix qs = quantize(w.topRows(1), sym);
+  ASSERT_EQ(qs.scales[0], 1.0f);
+  const int expect_sym[] = {7, 3, -3, 1, -1, 4, 7, -7, 2};
+  for (int c = 0; c < 9; ++c) EXPECT_EQ(qs.code(0, c), expect_sym[c]) << "w=" << w(0, c);
+  QuantSpec asym = sym;
+  asym.symmetric = false;
+  const QuantizedMatrix qa = quantize(w.bottomRows(1), asym);
+  ASSERT_EQ(qa.scales[0], 1.0f);
+  ASSERT_EQ(qa.zeros[0], 3);
+  const int expect_asym[] = {0, 15, 4, 2, 6, 0, 12, 15, 1};  // round(w) + 3, clamped to 0..15
+  for (int c = 0; c < 9; ++c) EXPECT_EQ(qa.code(0, c), expect_asym[c]) << "w=" << w(1, c);
+}
+
 TEST(Quantizer, ErrorShrinksByAboutTwoPerBit) {
   // Uniform quantization noise: RMS error ~ scale / sqrt(12), scale halves per extra bit.
   const Matrix w = synthetic_weight(128, 256, 5);
