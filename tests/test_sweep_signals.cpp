@@ -36,10 +36,15 @@ using testing::slurp;
 using testing::TempDir;
 
 // One GEMM that takes a while in the cycle fidelity (0.45 to 0.7 s of CPU per point on
-// the benchmark machine), so that a sweep is stopped mid-point.
+// the benchmark machine), so that a sweep is stopped mid-point. Under the sanitizers
+// every point runs several times slower: a quarter of the GEMM is then as long.
 const char* const kSlowTrace =
     "itera-trace 1\n"
+#if defined(__SANITIZE_ADDRESS__)
+    "fc dense 512 2048 2048 8 8 0 0 1 - -\n";
+#else
     "fc dense 1024 2048 4096 8 8 0 0 1 - -\n";
+#endif
 const char* const kSlowGrid =
     "trace: t.trace\n"
     "fidelity: cycle\n"
