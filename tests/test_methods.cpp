@@ -148,9 +148,9 @@ TEST(Methods, IteraFastMatchesExactSvdSynthetic) {
 // the energy criterion (deflation.h) long before the top vector settles. The result
 // must still be the exact-SVD run's.
 TEST(Methods, IteraFastMatchesExactSvdOnAFlatResidual) {
-  const Matrix w = synthetic_weight(512, 448, 23);
+  const Matrix w = synthetic_weight(384, 320, 23);
   for (int fb : {4, 8})
-    expect_fast_matches_exact(w, opts(24, 4, fb, Form::Compensated), "512x448 compensated fb " + std::to_string(fb));
+    expect_fast_matches_exact(w, opts(24, 4, fb, Form::Compensated), "384x320 compensated fb " + std::to_string(fb));
 }
 
 TEST(Methods, IteraFastMatchesExactSvdOnStories260K) {

@@ -15,12 +15,11 @@ class ExactDeflation final : public DeflationSolver {
   explicit ExactDeflation(const Matrix& r0) : r_(r0) {}
 
   Triplet top() override {
-    Eigen::BDCSVD<ColMatrix> svd(ColMatrix(r_), Eigen::ComputeThinU | Eigen::ComputeThinV);
+    const TruncatedSvd svd = exact_truncated_svd(r_, 1);  // sign-normalised
     Triplet t;
-    t.sigma = svd.singularValues()(0);
-    t.u = svd.matrixU().col(0);
-    t.v = svd.matrixV().col(0);
-    normalize_sign(t.u, t.v);
+    t.sigma = svd.sigma(0);
+    t.u = svd.U.col(0);
+    t.v = svd.V.col(0);
     ++stats_.steps;
     return t;
   }
@@ -47,9 +46,9 @@ class DavidsonDeflation final : public DeflationSolver {
       v = orthonormal_basis(r0_.transpose() * orthonormal_basis(y));
       y = r0_ * v;
     }
-    Eigen::BDCSVD<ColMatrix> svd(y, Eigen::ComputeThinV);
-    reservoir_v_ = v * svd.matrixV();
-    reservoir_y_ = y * svd.matrixV();
+    const ColMatrix right = right_singular_vectors(y);
+    reservoir_v_ = v * right;
+    reservoir_y_ = y * right;
     reservoir_z_ = r0_.transpose() * reservoir_y_;
     stats_.matvecs += static_cast<int64_t>(p) * (2 * opt_.power_iterations + 2);
     const int b = std::min(opt_.block, p);
@@ -172,10 +171,8 @@ class DavidsonDeflation final : public DeflationSolver {
 
   // Ritz pairs of the basis, descending: Ritz values sig, coefficient vectors g.
   void ritz(Eigen::MatrixXd& g, Eigen::VectorXd& sig) const {
-    const Eigen::MatrixXd gram = (ys_.transpose() * ys_).cast<double>();
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
-    g = eig.eigenvectors().rowwise().reverse();
-    sig = eig.eigenvalues().reverse().cwiseMax(0.0).cwiseSqrt();
+    eigen_descending((ys_.transpose() * ys_).cast<double>(), g, sig);
+    sig = sig.cwiseMax(0.0).cwiseSqrt();
   }
 
   // Rotates the basis to Ritz vectors (descending) and keeps the best k.

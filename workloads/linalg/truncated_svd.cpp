@@ -52,6 +52,17 @@ TruncatedSvd exact_truncated_svd(const Matrix& r, int k) {
   return out;
 }
 
+void eigen_descending(const Eigen::MatrixXd& sym, Eigen::MatrixXd& vectors, Eigen::VectorXd& values) {
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(sym);
+  vectors = eig.eigenvectors().rowwise().reverse();
+  values = eig.eigenvalues().reverse();
+}
+
+ColMatrix right_singular_vectors(const ColMatrix& y) {
+  Eigen::BDCSVD<ColMatrix> svd(y, Eigen::ComputeThinV);
+  return svd.matrixV();
+}
+
 Eigen::VectorXf singular_values(const Matrix& r) {
   const ColMatrix copy = r;
   Eigen::BDCSVD<ColMatrix> svd(copy);
@@ -99,10 +110,8 @@ TruncatedSvd davidson_truncated_svd(const Matrix& r, int k, uint64_t seed, const
   Eigen::MatrixXd g;
   Eigen::VectorXd theta;
   auto ritz = [&] {
-    const Eigen::MatrixXd gram = (y.transpose() * y).cast<double>();
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(gram);
-    g = eig.eigenvectors().rowwise().reverse();
-    theta = eig.eigenvalues().reverse().cwiseMax(0.0);
+    eigen_descending((y.transpose() * y).cast<double>(), g, theta);
+    theta = theta.cwiseMax(0.0);
   };
   TruncatedSvd out;
   double prev_energy = -1.0;

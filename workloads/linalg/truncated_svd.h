@@ -56,6 +56,12 @@ struct DavidsonSvdOptions {
 };
 
 TruncatedSvd exact_truncated_svd(const Matrix& r, int k);
+// All right singular vectors of y (thin, BDCSVD), in descending order of singular value.
+// Every BDCSVD of the project is compiled in truncated_svd.cpp (a minute of compile
+// time per file that instantiates it).
+ColMatrix right_singular_vectors(const ColMatrix& y);
+// Eigenvalues of a symmetric matrix, descending, and their unit eigenvectors (columns).
+void eigen_descending(const Eigen::MatrixXd& sym, Eigen::MatrixXd& vectors, Eigen::VectorXd& values);
 TruncatedSvd davidson_truncated_svd(const Matrix& r, int k, uint64_t seed, const DavidsonSvdOptions& opt = {});
 TruncatedSvd randomized_truncated_svd(const Matrix& r, int k, uint64_t seed, const RandomizedOptions& opt = {});
 // Chooses by engine; the fast engine (davidson_truncated_svd) uses exact SVD when
