@@ -24,7 +24,7 @@ inline float hsum(Lanes v) {
   return s;
 }
 
-// The rows of R stream from memory (or a shared cache) four at a time, each between
+// The rows of R stream from memory (or a shared cache) several at a time, each between
 // many FMAs: the hardware prefetcher alone leaves the loads waiting (measured: a pass
 // of four vectors over a 4096x4096 matrix took 1.5-1.8x as long without this). Fetches
 // kPrefetch floats ahead into all cache levels; prefetches past the end do not fault.
