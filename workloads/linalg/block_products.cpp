@@ -192,19 +192,22 @@ struct MulBoth {
 };
 
 
-// Wide blocks (more than 4 vectors): 16 vectors at a time, packed row-major, one
-// broadcast-and-FMA per element of R; faster than several narrow passes.
-void pack16(const ColMatrix& x, Eigen::Index c0, std::vector<float>& out) {
-  const Eigen::Index n = x.rows(), q = std::min<Eigen::Index>(kW, x.cols() - c0);
-  out.assign(static_cast<size_t>(n) * kW, 0.0f);
+// Wide blocks (more than 4 vectors): up to W vectors at a time, packed row-major (W
+// floats per row, unused lanes zero), one broadcast-and-FMA per element of R; faster
+// than several narrow passes.
+template <int W = kW>
+void pack(const ColMatrix& x, Eigen::Index c0, std::vector<float>& out) {
+  const Eigen::Index n = x.rows(), q = std::min<Eigen::Index>(W, x.cols() - c0);
+  out.assign(static_cast<size_t>(n) * W, 0.0f);
   for (Eigen::Index c = 0; c < q; ++c)
-    for (Eigen::Index j = 0; j < n; ++j) out[static_cast<size_t>(j) * kW + c] = x(j, c0 + c);
+    for (Eigen::Index j = 0; j < n; ++j) out[static_cast<size_t>(j) * W + c] = x(j, c0 + c);
 }
 
-void unpack16(const std::vector<float>& in, Eigen::Index c0, ColMatrix& y) {
-  const Eigen::Index m = y.rows(), q = std::min<Eigen::Index>(kW, y.cols() - c0);
+template <int W = kW>
+void unpack(const std::vector<float>& in, Eigen::Index c0, ColMatrix& y) {
+  const Eigen::Index m = y.rows(), q = std::min<Eigen::Index>(W, y.cols() - c0);
   for (Eigen::Index c = 0; c < q; ++c)
-    for (Eigen::Index i = 0; i < m; ++i) y(i, c0 + c) = in[static_cast<size_t>(i) * kW + c];
+    for (Eigen::Index i = 0; i < m; ++i) y(i, c0 + c) = in[static_cast<size_t>(i) * W + c];
 }
 
 void multiply16(const Matrix& r, const float* xp, float* out) {
@@ -280,11 +283,9 @@ void multiply_both_packed(const Matrix& r, const ColMatrix& x, const ColMatrix* 
   auto vstore = [](float* p, V v) { __builtin_memcpy(p, &v, sizeof v); };
   constexpr int T = 8;
   const Eigen::Index m = r.rows(), n = r.cols(), q = std::min<Eigen::Index>(W, x.cols() - c0);
-  xp.assign(static_cast<size_t>(n) * W, 0.0f);
+  pack<W>(x, c0, xp);
   yp.assign(static_cast<size_t>(m) * W, 0.0f);
   zp.assign(static_cast<size_t>(n) * W, 0.0f);
-  for (Eigen::Index c = 0; c < q; ++c)
-    for (Eigen::Index j = 0; j < n; ++j) xp[static_cast<size_t>(j) * W + c] = x(j, c0 + c);
   auto rows_block = [&](Eigen::Index i, auto t_count) {
     constexpr int TT = decltype(t_count)::value;
     const float* rr[TT];
@@ -317,10 +318,8 @@ void multiply_both_packed(const Matrix& r, const ColMatrix& x, const ColMatrix* 
   Eigen::Index i = 0;
   for (; i + T <= m; i += T) rows_block(i, std::integral_constant<int, T>{});
   for (; i < m; ++i) rows_block(i, std::integral_constant<int, 1>{});
-  for (Eigen::Index c = 0; c < q; ++c) {
-    for (Eigen::Index k = 0; k < m; ++k) y(k, c0 + c) = yp[static_cast<size_t>(k) * W + c];
-    for (Eigen::Index j = 0; j < n; ++j) z(j, c0 + c) = zp[static_cast<size_t>(j) * W + c];
-  }
+  unpack<W>(yp, c0, y);
+  unpack<W>(zp, c0, z);
 }
 
 }  // namespace
@@ -333,9 +332,9 @@ void multiply(const Matrix& r, const ColMatrix& x, ColMatrix& y) {
   }
   std::vector<float> xp, out(static_cast<size_t>(r.rows()) * kW);
   for (Eigen::Index c0 = 0; c0 < x.cols(); c0 += kW) {
-    pack16(x, c0, xp);
+    pack(x, c0, xp);
     multiply16(r, xp.data(), out.data());
-    unpack16(out, c0, y);
+    unpack(out, c0, y);
   }
 }
 
@@ -347,9 +346,9 @@ void multiply_transposed(const Matrix& r, const ColMatrix& u, ColMatrix& z) {
   }
   std::vector<float> up, out(static_cast<size_t>(r.cols()) * kW);
   for (Eigen::Index c0 = 0; c0 < u.cols(); c0 += kW) {
-    pack16(u, c0, up);
+    pack(u, c0, up);
     multiply_transposed16(r, up.data(), out.data());
-    unpack16(out, c0, z);
+    unpack(out, c0, z);
   }
 }
 
