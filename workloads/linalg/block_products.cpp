@@ -31,132 +31,130 @@ inline float hsum(Lanes v) {
 constexpr Eigen::Index kPrefetch = 128;
 inline void prefetch(const float* p) { __builtin_prefetch(p + kPrefetch, 0, 3); }
 
-// Rows of R handled together: enough accumulators to hide FMA latency, few enough
-// to stay in registers (T * Q vectors).
-template <int Q>
-constexpr int rows_per_pass() {
-  return 4;
+// The helpers below are forced inline: each kernel must compile to one loop nest, as
+// if written out, with its accumulators in registers.
+
+// Rows of R handled together by the narrow kernels: enough accumulators to hide FMA
+// latency, few enough to stay in registers (4 * Q vectors).
+constexpr int kRowsPerPass = 4;
+
+// Calls block(i, TT) on the rows [i, i + TT) of an m-row matrix: blocks of T rows, then
+// the remaining rows one at a time (TT an std::integral_constant).
+template <int T, typename Block>
+[[gnu::always_inline]] inline void for_row_blocks(Eigen::Index m, Block&& block) {
+  Eigen::Index i = 0;
+  for (; i + T <= m; i += T) block(i, std::integral_constant<int, T>{});
+  for (; i < m; ++i) block(i, std::integral_constant<int, 1>{});
 }
 
-// Y[:, c0:c0+Q] = R X[:, c0:c0+Q]: dot products of each row with Q vectors, 16 wide.
+// Pointers to the rows [i, i + TT) of R.
+template <int TT>
+[[gnu::always_inline]] inline void row_pointers(const Matrix& r, Eigen::Index i, const float* (&rr)[TT]) {
+  for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * r.cols();
+}
+
+// s[t][q] = (row t) . x_q over n columns: 16-wide partial sums (j ascending), summed
+// across the lanes, then the columns past the last full vector.
+template <int TT, int Q>
+[[gnu::always_inline]] inline void dot_rows(const float* const (&rr)[TT], const float* const (&xs)[Q], Eigen::Index n, float (&s)[TT][Q]) {
+  const Eigen::Index nv = n - n % kW;
+  Lanes acc[TT][Q] = {};
+  for (Eigen::Index j = 0; j < nv; j += kW) {
+    Lanes rv[TT];
+    for (int t = 0; t < TT; ++t) prefetch(rr[t] + j);
+    for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
+    for (int q = 0; q < Q; ++q) {
+      const Lanes xv = load(xs[q] + j);
+      for (int t = 0; t < TT; ++t) acc[t][q] += rv[t] * xv;
+    }
+  }
+  for (int t = 0; t < TT; ++t)
+    for (int q = 0; q < Q; ++q) {
+      float v = hsum(acc[t][q]);
+      for (Eigen::Index j = nv; j < n; ++j) v += rr[t][j] * xs[q][j];
+      s[t][q] = v;
+    }
+}
+
+// z_q += sum_t w[t][q] (row t) over n columns, the rows added in ascending order.
+// Prefetch when the rows come from memory; not when a dot_rows just read them.
+template <bool Prefetch, int TT, int Q>
+[[gnu::always_inline]] inline void axpy_rows(const float* const (&rr)[TT], const float (&w)[TT][Q], float* const (&zs)[Q], Eigen::Index n) {
+  const Eigen::Index nv = n - n % kW;
+  for (Eigen::Index j = 0; j < nv; j += kW) {
+    Lanes rv[TT];
+    if (Prefetch)
+      for (int t = 0; t < TT; ++t) prefetch(rr[t] + j);
+    for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
+    for (int q = 0; q < Q; ++q) {
+      Lanes sum = load(zs[q] + j);
+      for (int t = 0; t < TT; ++t) sum += w[t][q] * rv[t];
+      store(zs[q] + j, sum);
+    }
+  }
+  for (Eigen::Index j = nv; j < n; ++j)
+    for (int q = 0; q < Q; ++q)
+      for (int t = 0; t < TT; ++t) zs[q][j] += w[t][q] * rr[t][j];
+}
+
+// Y[:, c0:c0+Q] = R X[:, c0:c0+Q].
 template <int Q>
 void multiply_q(const Matrix& r, const ColMatrix& x, Eigen::Index c0, ColMatrix& y) {
-  constexpr int T = rows_per_pass<Q>();
-  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
   const float* xs[Q];
-  for (int c = 0; c < Q; ++c) xs[c] = x.col(c0 + c).data();
-  Eigen::Index i = 0;
-  auto rows_block = [&](auto t_count) {
-    constexpr int TT = decltype(t_count)::value;
+  for (int q = 0; q < Q; ++q) xs[q] = x.col(c0 + q).data();
+  for_row_blocks<kRowsPerPass>(r.rows(), [&](Eigen::Index i, auto tt) {
+    constexpr int TT = decltype(tt)::value;
     const float* rr[TT];
-    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
-    Lanes acc[TT][Q] = {};
-    for (Eigen::Index j = 0; j < nv; j += kW) {
-      Lanes rv[TT];
-      for (int t = 0; t < TT; ++t) prefetch(rr[t] + j);
-      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
-      for (int c = 0; c < Q; ++c) {
-        const Lanes xv = load(xs[c] + j);
-        for (int t = 0; t < TT; ++t) acc[t][c] += rv[t] * xv;
-      }
-    }
+    row_pointers(r, i, rr);
+    float s[TT][Q];
+    dot_rows(rr, xs, r.cols(), s);
     for (int t = 0; t < TT; ++t)
-      for (int c = 0; c < Q; ++c) {
-        float s = hsum(acc[t][c]);
-        for (Eigen::Index j = nv; j < n; ++j) s += rr[t][j] * xs[c][j];
-        y(i + t, c0 + c) = s;
-      }
-  };
-  for (; i + T <= m; i += T) rows_block(std::integral_constant<int, T>{});
-  for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
+      for (int q = 0; q < Q; ++q) y(i + t, c0 + q) = s[t][q];
+  });
 }
 
-// Z[:, c0:c0+Q] += R^T U[:, c0:c0+Q]: axpy of each row into Q accumulators, 16 wide.
+// Z[:, c0:c0+Q] += R^T U[:, c0:c0+Q].
 template <int Q>
 void multiply_transposed_q(const Matrix& r, const ColMatrix& u, Eigen::Index c0, ColMatrix& z) {
-  constexpr int T = rows_per_pass<Q>();
-  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
   float* zs[Q];
-  for (int c = 0; c < Q; ++c) zs[c] = z.col(c0 + c).data();
-  Eigen::Index i = 0;
-  auto rows_block = [&](auto t_count) {
-    constexpr int TT = decltype(t_count)::value;
+  for (int q = 0; q < Q; ++q) zs[q] = z.col(c0 + q).data();
+  for_row_blocks<kRowsPerPass>(r.rows(), [&](Eigen::Index i, auto tt) {
+    constexpr int TT = decltype(tt)::value;
     const float* rr[TT];
-    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
+    row_pointers(r, i, rr);
     float w[TT][Q];
     for (int t = 0; t < TT; ++t)
-      for (int c = 0; c < Q; ++c) w[t][c] = u(i + t, c0 + c);
-    for (Eigen::Index j = 0; j < nv; j += kW) {
-      Lanes rv[TT];
-      for (int t = 0; t < TT; ++t) prefetch(rr[t] + j);
-      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
-      for (int c = 0; c < Q; ++c) {
-        Lanes acc = load(zs[c] + j);
-        for (int t = 0; t < TT; ++t) acc += w[t][c] * rv[t];
-        store(zs[c] + j, acc);
-      }
-    }
-    for (Eigen::Index j = nv; j < n; ++j)
-      for (int c = 0; c < Q; ++c)
-        for (int t = 0; t < TT; ++t) zs[c][j] += w[t][c] * rr[t][j];
-  };
-  for (; i + T <= m; i += T) rows_block(std::integral_constant<int, T>{});
-  for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
+      for (int q = 0; q < Q; ++q) w[t][q] = u(i + t, c0 + q);
+    axpy_rows<true>(rr, w, zs, r.cols());
+  });
 }
 
 // Y[:, c0:c0+Q] = R X - A C and Z[:, c0:c0+Q] += R^T Y in one pass over R: each block
 // of rows is used for its dot products, corrected by the deflated terms, then, still
-// in cache, for the axpy into Z. The order of every sum is that of multiply_q and
-// multiply_transposed_q.
+// in cache, for the axpy into Z. Every sum runs in the order of multiply_q and
+// multiply_transposed_q (the same two helpers).
 template <int Q>
 void multiply_both_q(const Matrix& r, const ColMatrix& x, const ColMatrix* corr, Eigen::Index c0, ColMatrix& y,
                      ColMatrix& z) {
-  constexpr int T = rows_per_pass<Q>();
-  const Eigen::Index m = r.rows(), n = r.cols(), nv = n - n % kW;
   const float* xs[Q];
   float* zs[Q];
   for (int q = 0; q < Q; ++q) {
     xs[q] = x.col(c0 + q).data();
     zs[q] = z.col(c0 + q).data();
   }
-  Eigen::Index i = 0;
-  auto rows_block = [&](auto t_count) {
-    constexpr int TT = decltype(t_count)::value;
+  for_row_blocks<kRowsPerPass>(r.rows(), [&](Eigen::Index i, auto tt) {
+    constexpr int TT = decltype(tt)::value;
     const float* rr[TT];
-    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
-    Lanes acc[TT][Q] = {};
-    for (Eigen::Index j = 0; j < nv; j += kW) {
-      Lanes rv[TT];
-      for (int t = 0; t < TT; ++t) prefetch(rr[t] + j);
-      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
-      for (int q = 0; q < Q; ++q) {
-        const Lanes xv = load(xs[q] + j);
-        for (int t = 0; t < TT; ++t) acc[t][q] += rv[t] * xv;
-      }
-    }
+    row_pointers(r, i, rr);
     float w[TT][Q];
+    dot_rows(rr, xs, r.cols(), w);
     for (int t = 0; t < TT; ++t)
       for (int q = 0; q < Q; ++q) {
-        float s = hsum(acc[t][q]);
-        for (Eigen::Index j = nv; j < n; ++j) s += rr[t][j] * xs[q][j];
-        w[t][q] = corr ? s - (*corr)(i + t, c0 + q) : s;
+        if (corr) w[t][q] -= (*corr)(i + t, c0 + q);
         y(i + t, c0 + q) = w[t][q];
       }
-    for (Eigen::Index j = 0; j < nv; j += kW) {
-      Lanes rv[TT];
-      for (int t = 0; t < TT; ++t) rv[t] = load(rr[t] + j);
-      for (int q = 0; q < Q; ++q) {
-        Lanes sum = load(zs[q] + j);
-        for (int t = 0; t < TT; ++t) sum += w[t][q] * rv[t];
-        store(zs[q] + j, sum);
-      }
-    }
-    for (Eigen::Index j = nv; j < n; ++j)
-      for (int q = 0; q < Q; ++q)
-        for (int t = 0; t < TT; ++t) zs[q][j] += w[t][q] * rr[t][j];
-  };
-  for (; i + T <= m; i += T) rows_block(std::integral_constant<int, T>{});
-  for (; i < m; ++i) rows_block(std::integral_constant<int, 1>{});
+    axpy_rows<false>(rr, w, zs, r.cols());
+  });
 }
 
 // Runs Kernel<Q> on column chunks of width 4, then the rest.
@@ -210,59 +208,40 @@ void unpack(const std::vector<float>& in, Eigen::Index c0, ColMatrix& y) {
     for (Eigen::Index i = 0; i < m; ++i) y(i, c0 + c) = in[static_cast<size_t>(i) * W + c];
 }
 
+// out (row-major, kW floats per row of R) = R X for the packed X: each element of R
+// broadcast into the kW vectors at once; j ascending.
 void multiply16(const Matrix& r, const float* xp, float* out) {
-  const Eigen::Index m = r.rows(), n = r.cols();
-  Eigen::Index i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const float* r0 = r.data() + i * n;
-    const float* r1 = r0 + n;
-    const float* r2 = r1 + n;
-    const float* r3 = r2 + n;
-    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {};
+  const Eigen::Index n = r.cols();
+  for_row_blocks<kRowsPerPass>(r.rows(), [&](Eigen::Index i, auto tt) {
+    constexpr int TT = decltype(tt)::value;
+    const float* rr[TT];
+    row_pointers(r, i, rr);
+    Lanes acc[TT] = {};
     for (Eigen::Index j = 0; j < n; ++j) {
       const Lanes x = load(xp + j * kW);
-      a0 += r0[j] * x;
-      a1 += r1[j] * x;
-      a2 += r2[j] * x;
-      a3 += r3[j] * x;
+      for (int t = 0; t < TT; ++t) acc[t] += rr[t][j] * x;
     }
-    store(out + (i + 0) * kW, a0);
-    store(out + (i + 1) * kW, a1);
-    store(out + (i + 2) * kW, a2);
-    store(out + (i + 3) * kW, a3);
-  }
-  for (; i < m; ++i) {
-    const float* row = r.data() + i * n;
-    Lanes a = {};
-    for (Eigen::Index j = 0; j < n; ++j) a += row[j] * load(xp + j * kW);
-    store(out + i * kW, a);
-  }
+    for (int t = 0; t < TT; ++t) store(out + (i + t) * kW, acc[t]);
+  });
 }
 
+// out (row-major, kW floats per column of R) = R^T U for the packed U; rows ascending.
 void multiply_transposed16(const Matrix& r, const float* up, float* out) {
-  const Eigen::Index m = r.rows(), n = r.cols();
+  const Eigen::Index n = r.cols();
   std::fill(out, out + n * kW, 0.0f);
-  Eigen::Index i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const float* r0 = r.data() + i * n;
-    const float* r1 = r0 + n;
-    const float* r2 = r1 + n;
-    const float* r3 = r2 + n;
-    const Lanes u0 = load(up + (i + 0) * kW), u1 = load(up + (i + 1) * kW);
-    const Lanes u2 = load(up + (i + 2) * kW), u3 = load(up + (i + 3) * kW);
+  for_row_blocks<kRowsPerPass>(r.rows(), [&](Eigen::Index i, auto tt) {
+    constexpr int TT = decltype(tt)::value;
+    const float* rr[TT];
+    row_pointers(r, i, rr);
+    Lanes u[TT];
+    for (int t = 0; t < TT; ++t) u[t] = load(up + (i + t) * kW);
     for (Eigen::Index j = 0; j < n; ++j) {
       float* z = out + j * kW;
-      store(z, load(z) + r0[j] * u0 + r1[j] * u1 + r2[j] * u2 + r3[j] * u3);
+      Lanes sum = load(z);
+      for (int t = 0; t < TT; ++t) sum += rr[t][j] * u[t];
+      store(z, sum);
     }
-  }
-  for (; i < m; ++i) {
-    const float* row = r.data() + i * n;
-    const Lanes u = load(up + i * kW);
-    for (Eigen::Index j = 0; j < n; ++j) {
-      float* z = out + j * kW;
-      store(z, load(z) + row[j] * u);
-    }
-  }
+  });
 }
 
 // Y = R X - A C and Z = R^T Y for up to W vectors in one pass over R, the vectors
@@ -281,15 +260,15 @@ void multiply_both_packed(const Matrix& r, const ColMatrix& x, const ColMatrix* 
     return v;
   };
   auto vstore = [](float* p, V v) { __builtin_memcpy(p, &v, sizeof v); };
-  constexpr int T = 8;
   const Eigen::Index m = r.rows(), n = r.cols(), q = std::min<Eigen::Index>(W, x.cols() - c0);
   pack<W>(x, c0, xp);
-  yp.assign(static_cast<size_t>(m) * W, 0.0f);
+  yp.resize(static_cast<size_t>(m) * W);  // every row is stored below
   zp.assign(static_cast<size_t>(n) * W, 0.0f);
-  auto rows_block = [&](Eigen::Index i, auto t_count) {
-    constexpr int TT = decltype(t_count)::value;
+  // Blocks of 8 rows (one accumulator register per row).
+  for_row_blocks<8>(m, [&](Eigen::Index i, auto tt) {
+    constexpr int TT = decltype(tt)::value;
     const float* rr[TT];
-    for (int t = 0; t < TT; ++t) rr[t] = r.data() + (i + t) * n;
+    row_pointers(r, i, rr);
     V acc[TT] = {};
     Eigen::Index j = 0;
     for (; j + kW <= n; j += kW) {
@@ -314,10 +293,7 @@ void multiply_both_packed(const Matrix& r, const ColMatrix& x, const ColMatrix* 
       for (int t = 0; t < TT; ++t) sum += rr[t][j] * acc[t];
       vstore(zj, sum);
     }
-  };
-  Eigen::Index i = 0;
-  for (; i + T <= m; i += T) rows_block(i, std::integral_constant<int, T>{});
-  for (; i < m; ++i) rows_block(i, std::integral_constant<int, 1>{});
+  });
   unpack<W>(yp, c0, y);
   unpack<W>(zp, c0, z);
 }

@@ -12,7 +12,7 @@ namespace itera {
 
 void multiply(const Matrix& r, const ColMatrix& x, ColMatrix& y);            // y = r x
 void multiply_transposed(const Matrix& r, const ColMatrix& u, ColMatrix& z); // z = r^T u
-// y = r x - a c and z = r^T y, streaming r once (blocks of up to 4 vectors per pass):
+// y = r x - a c and z = r^T y, streaming r once per block of up to 16 vectors:
 // the products of a deflated matrix R - A B^T, with c = B^T x; a may have no columns.
 void multiply_both(const Matrix& r, const ColMatrix& x, const ColMatrix& a, const ColMatrix& c, ColMatrix& y,
                    ColMatrix& z);
