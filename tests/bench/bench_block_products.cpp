@@ -4,29 +4,18 @@
 //   build/release/tests/bench/itera_bench --benchmark_filter=BlockProduct
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
-
+#include "bench_matrix.h"
 #include "linalg/block_products.h"
 #include "synthetic.h"
 
 namespace {
-
-int block_bench_n() {
-  const char* env = std::getenv("ITERA_BENCH_N");
-  return env && *env ? std::atoi(env) : 4096;
-}
-
-const itera::Matrix& block_bench_matrix() {
-  static const itera::Matrix r = itera::synthetic_weight(block_bench_n(), block_bench_n(), 42);
-  return r;
-}
 
 itera::ColMatrix block(Eigen::Index rows, Eigen::Index q, uint64_t seed) {
   return itera::ColMatrix(itera::synthetic_weight(static_cast<int>(rows), static_cast<int>(q), seed));
 }
 
 void BM_BlockProductMultiply(benchmark::State& state) {
-  const itera::Matrix& r = block_bench_matrix();
+  const itera::Matrix& r = itera::bench::matrix();
   const itera::ColMatrix x = block(r.cols(), state.range(0), 1);
   itera::ColMatrix y(r.rows(), x.cols());
   for (auto _ : state) {
@@ -36,7 +25,7 @@ void BM_BlockProductMultiply(benchmark::State& state) {
 }
 
 void BM_BlockProductTransposed(benchmark::State& state) {
-  const itera::Matrix& r = block_bench_matrix();
+  const itera::Matrix& r = itera::bench::matrix();
   const itera::ColMatrix u = block(r.rows(), state.range(0), 2);
   itera::ColMatrix z(r.cols(), u.cols());
   for (auto _ : state) {
@@ -47,7 +36,7 @@ void BM_BlockProductTransposed(benchmark::State& state) {
 
 // With 8 deflated terms, as in the middle of a rank-16 decomposition.
 void BM_BlockProductBoth(benchmark::State& state) {
-  const itera::Matrix& r = block_bench_matrix();
+  const itera::Matrix& r = itera::bench::matrix();
   const itera::ColMatrix x = block(r.cols(), state.range(0), 3);
   const itera::ColMatrix a = block(r.rows(), 8, 4);
   const itera::ColMatrix c = block(8, state.range(0), 5);

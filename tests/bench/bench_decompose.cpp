@@ -5,28 +5,17 @@
 // benchmarks, the program prints each method's time as a fraction of the full SVD.
 #include <benchmark/benchmark.h>
 
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "bench_matrix.h"
 #include "linalg/truncated_svd.h"
 #include "method.h"
-#include "synthetic.h"
 
 namespace {
-
-int bench_n() {
-  const char* env = std::getenv("ITERA_BENCH_N");
-  return env && *env ? std::atoi(env) : 4096;
-}
-
-const itera::Matrix& bench_matrix() {
-  static const itera::Matrix w = itera::synthetic_weight(bench_n(), bench_n(), 42);
-  return w;
-}
 
 itera::MethodOptions options(const std::string& form) {
   itera::MethodOptions o;
@@ -40,7 +29,7 @@ itera::MethodOptions options(const std::string& form) {
 
 void run_method(benchmark::State& state, const std::string& method, const std::string& form) {
   const auto m = itera::make_method(method);
-  const itera::Matrix& w = bench_matrix();
+  const itera::Matrix& w = itera::bench::matrix();
   const auto opts = options(form);
   for (auto _ : state) {
     auto layer = m->compress(w, opts);
@@ -54,7 +43,7 @@ void BM_DecomposeLorc(benchmark::State& s) { run_method(s, "lorc", "factorized")
 void BM_DecomposeSvd(benchmark::State& s) { run_method(s, "svd", "factorized"); }
 
 void BM_DecomposeFullSvd(benchmark::State& state) {
-  const itera::Matrix& w = bench_matrix();
+  const itera::Matrix& w = itera::bench::matrix();
   for (auto _ : state) {
     auto t = itera::exact_truncated_svd(w, 64);
     benchmark::DoNotOptimize(t.sigma.data());
@@ -83,7 +72,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (it->first.find("FullSvd") != std::string::npos) full = it;
     if (full == times_.end()) return;
     std::cout << fmt::format("\nmatrix {0}x{0}, rank 64, 4-bit weights and factors; full SVD (Eigen BDCSVD, float) {1:.3f} s\n",
-                             bench_n(), full->second);
+                             itera::bench::matrix_size(), full->second);
     for (const auto& [name, t] : times_) {
       if (name == full->first) continue;
       std::cout << fmt::format("  {:<45} {:8.3f} s   {:6.4f} x full SVD\n", name, t, t / full->second);
